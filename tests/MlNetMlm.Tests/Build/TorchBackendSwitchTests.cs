@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace MlNetMlm.Tests.Build;
+
+/// <summary>
+/// The CUDA runtime packages are not served here, so restoring them cannot be tested; this checks
+/// that the MSBuild switch evaluates to the right package reference.
+/// </summary>
+[TestClass]
+public sealed class TorchBackendSwitchTests
+{
+    private static List<string> PackageReferences(string backend)
+    {
+        string project = Path.Combine(RepoPaths.Root, "src", "MlNetMlm", "MlNetMlm.csproj");
+        var psi = new ProcessStartInfo("dotnet", ["msbuild", project, "-getItem:PackageReference", $"-p:MlNetMlmTorchBackend={backend}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var p = Process.Start(psi)!;
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.AreEqual(0, p.ExitCode, stdout);
+        using var doc = JsonDocument.Parse(stdout);
+        return doc.RootElement.GetProperty("Items").GetProperty("PackageReference").EnumerateArray()
+            .Select(e => e.GetProperty("Identity").GetString()!).ToList();
+    }
+
+    [TestMethod]
+    [DataRow("cpu", "TorchSharp-cpu")]
+    [DataRow("cuda-windows", "TorchSharp-cuda-windows")]
+    [DataRow("cuda-linux", "TorchSharp-cuda-linux")]
+    public void BackendPicksItsRuntimePackage(string backend, string package)
+    {
+        var refs = PackageReferences(backend);
+        CollectionAssert.Contains(refs, package);
+        Assert.AreEqual(1, refs.Count(r => r.StartsWith("TorchSharp-", StringComparison.Ordinal)), string.Join(", ", refs));
+    }
+}
