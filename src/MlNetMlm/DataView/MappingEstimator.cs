@@ -1,0 +1,30 @@
+using Microsoft.ML;
+using MlNetMlm.MLNetInternals;
+
+namespace MlNetMlm.DataView;
+
+/// <summary>
+/// An estimator whose transformer needs no training: <see cref="Fit"/> checks the input schema and
+/// returns the transformer made from the options.
+/// </summary>
+public abstract class MappingEstimator<TTransformer> : IEstimator<TTransformer>
+    where TTransformer : class, ITransformer
+{
+    private protected MappingEstimator() { }
+
+    /// <summary>The transformer these options describe.</summary>
+    private protected abstract TTransformer CreateTransformer();
+
+    /// <inheritdoc/>
+    public TTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var transformer = CreateTransformer();
+        transformer.GetOutputSchema(input.Schema); // fails early, naming any missing column
+        return transformer;
+    }
+
+    /// <inheritdoc/>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        SchemaShapes.Map(inputSchema, CreateTransformer().GetOutputSchema);
+}

@@ -1,0 +1,32 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MlNetMlm.DataView;
+
+/// <summary>
+/// One column that a <see cref="RowMappingTransformer"/> adds: its name and type, the input columns it
+/// reads, and how to make its getter over an input row. The getter must compute lazily, when called.
+/// </summary>
+internal sealed class OutputColumn
+{
+    public OutputColumn(string name, DataViewType type, IReadOnlyList<DataViewSchema.Column> inputs, Func<DataViewRow, Delegate> makeGetter)
+    {
+        Name = name;
+        Type = type;
+        Inputs = inputs;
+        MakeGetter = makeGetter;
+    }
+
+    public string Name { get; }
+
+    public DataViewType Type { get; }
+
+    /// <summary>The input columns this column is computed from (they are made active when it is).</summary>
+    public IReadOnlyList<DataViewSchema.Column> Inputs { get; }
+
+    /// <summary>Makes a <c>ValueGetter&lt;T&gt;</c> of <see cref="Type"/>'s raw type over an input row.</summary>
+    public Func<DataViewRow, Delegate> MakeGetter { get; }
+
+    public static OutputColumn Create<T>(string name, DataViewType type, IReadOnlyList<DataViewSchema.Column> inputs, Func<DataViewRow, ValueGetter<T>> makeGetter) =>
+        new(name, type, inputs, row => makeGetter(row));
+}
