@@ -9,7 +9,8 @@ namespace MlNetMlm.Modeling;
 /// RoBERTa with its masked-language-model head, laid out exactly like Hugging Face's
 /// <c>RobertaForMaskedLM</c> so that state-dict names match HF's checkpoint keys one to one:
 /// <c>roberta.embeddings.*</c>, <c>roberta.encoder.layer.N.*</c>, <c>lm_head.{dense,layer_norm,bias}</c>;
-/// the decoder weight is tied to <c>roberta.embeddings.word_embeddings.weight</c>.
+/// the decoder weight is tied to <c>roberta.embeddings.word_embeddings.weight</c>, so <c>state_dict()</c>
+/// has exactly the keys of HF's <c>model.safetensors</c> (no <c>lm_head.decoder.*</c>).
 /// </summary>
 public sealed class RobertaForMaskedLM : nn.Module<Tensor, Tensor?, Tensor>
 {
@@ -33,7 +34,7 @@ public sealed class RobertaForMaskedLM : nn.Module<Tensor, Tensor?, Tensor>
         config.Validate();
         Config = config;
         roberta = new RobertaModel(config);
-        lm_head = new RobertaLMHead(config, roberta.embeddings.WordEmbeddingWeight);
+        lm_head = new RobertaLMHead(config, () => roberta.embeddings.WordEmbeddingWeight);
         RegisterComponents();
     }
 
@@ -138,9 +139,6 @@ public sealed class RobertaForMaskedLM : nn.Module<Tensor, Tensor?, Tensor>
         emb.position_embeddings.weight![Config.PadTokenId].zero_();
         lm_head.bias.zero_();
     }
-
-    /// <summary>Parameters and buffers under HF's key names, without the tied decoder keys (which HF's safetensors omits too).</summary>
-    public Dictionary<string, Tensor> HfStateDict() => state_dict();
 
     private void CheckInput(Tensor inputIds)
     {

@@ -17,17 +17,20 @@ public sealed class RobertaLMHead : nn.Module<Tensor, Tensor>
     internal readonly Parameter bias;
 #pragma warning restore IDE1006
 
-    // The tied weight belongs to roberta.embeddings.word_embeddings. It is held through a delegate
-    // because TorchSharp registers every Parameter-typed field it finds, and a second registration
-    // would put it in the state dict twice and hand the optimizer the same tensor twice.
+    // The tied weight belongs to roberta.embeddings.word_embeddings. It is fetched through a delegate
+    // because TorchSharp registers every Parameter-typed field it finds (a second registration would put
+    // it in the state dict twice and hand the optimizer the same tensor twice), and because module.to()
+    // replaces Parameter objects, so a stored reference would silently untie after a dtype or device move.
     private readonly Func<Tensor> _decoderWeight;
 
-    public RobertaLMHead(RobertaConfig config, Parameter wordEmbeddingWeight) : base(nameof(RobertaLMHead))
+    /// <param name="config">The model's hyper-parameters.</param>
+    /// <param name="wordEmbeddingWeight">Returns the current word-embedding table [V, H], used as the decoder weight.</param>
+    public RobertaLMHead(RobertaConfig config, Func<Tensor> wordEmbeddingWeight) : base(nameof(RobertaLMHead))
     {
         dense = nn.Linear(config.HiddenSize, config.HiddenSize);
         layer_norm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
         bias = nn.Parameter(zeros(config.VocabSize));
-        _decoderWeight = () => wordEmbeddingWeight;
+        _decoderWeight = wordEmbeddingWeight;
         RegisterComponents();
     }
 
