@@ -74,6 +74,21 @@ public sealed class RobertaParityTests
         Console.WriteLine($"PARITY {name} {weightsFile}: max |logit diff| {maxLogitDiff:E2}, max |loss diff| {maxLossDiff:E2} over {cases.Count} inputs");
     }
 
+    /// <summary>HF's two files of one checkpoint hold the same numbers; both readers must agree bit for bit.</summary>
+    [TestMethod]
+    [DataRow("tiny-a")]
+    [DataRow("tiny-b")]
+    public void BothWeightFormatsGiveIdenticalTensors(string name)
+    {
+        using var st = HfReference.SingleFormatCopy(name, RobertaCheckpoint.SafetensorsFileName);
+        using var bin = HfReference.SingleFormatCopy(name, RobertaCheckpoint.PytorchFile);
+        using var a = RobertaForMaskedLM.FromPretrained(st.Path, _ => { });
+        using var b = RobertaForMaskedLM.FromPretrained(bin.Path, _ => { });
+        var sb = b.state_dict();
+        foreach (var (key, t) in a.state_dict())
+            Assert.IsTrue(CheckpointRoundTripTests.Same(t, sb[key]), $"{name}: '{key}' differs between model.safetensors and pytorch_model.bin");
+    }
+
     /// <summary>
     /// All reference inputs in one right-padded batch with an attention mask: padding must change nothing
     /// (position ids skip padding, attention ignores it), so each row still matches HF's unpadded numbers.
