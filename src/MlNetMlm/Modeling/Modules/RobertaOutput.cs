@@ -1,0 +1,33 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MlNetMlm.Modeling.Modules;
+
+/// <summary><c>output</c>: narrowing projection, dropout, residual, LayerNorm.</summary>
+public sealed class RobertaOutput : nn.Module<Tensor, Tensor, Tensor>
+{
+#pragma warning disable IDE1006 // names follow the checkpoint keys
+    internal readonly Linear dense;
+    internal readonly LayerNorm LayerNorm;
+    internal readonly Dropout dropout;
+#pragma warning restore IDE1006
+
+    public RobertaOutput(RobertaConfig config) : base(nameof(RobertaOutput))
+    {
+        dense = nn.Linear(config.IntermediateSize, config.HiddenSize);
+        LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
+        dropout = nn.Dropout(config.HiddenDropoutProb);
+        RegisterComponents();
+    }
+
+    /// <param name="intermediate">[B, T, I].</param>
+    /// <param name="residual">[B, T, H] the attention block's result.</param>
+    /// <returns>[B, T, H].</returns>
+    public override Tensor forward(Tensor intermediate, Tensor residual)
+    {
+        using var scope = NewDisposeScope();
+        var x = dropout.forward(dense.forward(intermediate));
+        return LayerNorm.forward(x + residual).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,33 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MlNetMlm.Modeling.Modules;
+
+/// <summary><c>attention.output</c>: projection, dropout, residual, LayerNorm.</summary>
+public sealed class RobertaSelfOutput : nn.Module<Tensor, Tensor, Tensor>
+{
+#pragma warning disable IDE1006 // names follow the checkpoint keys
+    internal readonly Linear dense;
+    internal readonly LayerNorm LayerNorm;
+    internal readonly Dropout dropout;
+#pragma warning restore IDE1006
+
+    public RobertaSelfOutput(RobertaConfig config) : base(nameof(RobertaSelfOutput))
+    {
+        dense = nn.Linear(config.HiddenSize, config.HiddenSize);
+        LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
+        dropout = nn.Dropout(config.HiddenDropoutProb);
+        RegisterComponents();
+    }
+
+    /// <param name="context">[B, T, H] attention result.</param>
+    /// <param name="residual">[B, T, H] the layer's input.</param>
+    /// <returns>[B, T, H].</returns>
+    public override Tensor forward(Tensor context, Tensor residual)
+    {
+        using var scope = NewDisposeScope();
+        var x = dropout.forward(dense.forward(context));
+        return LayerNorm.forward(x + residual).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,137 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using static TorchSharp.torch;
+
+namespace MlNetMlm.Modeling;
+
+/// <summary>One tensor's entry in a safetensors header.</summary>
+public sealed record SafetensorsEntry(string Name, string DType, long[] Shape, long Begin, long End);
+
+/// <summary>
+/// The safetensors layout: an 8-byte little-endian header length, a JSON header
+/// (<c>{"__metadata__": {...}, "name": {"dtype", "shape", "data_offsets": [begin, end]}, ...}</c>,
+/// offsets relative to the end of the header), then the raw little-endian tensor bytes.
+/// The header reader here validates a file before anything is read from it; the writer
+/// produces what Hugging Face's <c>save_file</c> produces.
+/// </summary>
+public static class SafetensorsFile
+{
+    /// <summary>Bytes per element of each safetensors dtype this project reads or writes.</summary>
+    private static readonly Dictionary<string, (int Size, ScalarType Type)> DTypes = new()
+    {
+        ["F64"] = (8, ScalarType.Float64),
+        ["F32"] = (4, ScalarType.Float32),
+        ["F16"] = (2, ScalarType.Float16),
+        ["BF16"] = (2, ScalarType.BFloat16),
+        ["I64"] = (8, ScalarType.Int64),
+        ["I32"] = (4, ScalarType.Int32),
+        ["I16"] = (2, ScalarType.Int16),
+        ["I8"] = (1, ScalarType.Int8),
+        ["U8"] = (1, ScalarType.Byte),
+        ["BOOL"] = (1, ScalarType.Bool),
+    };
+
+    /// <summary>
+    /// Reads and checks the header of <paramref name="path"/>: known dtypes, byte ranges that match
+    /// the shapes, do not overlap and lie inside the file (a truncated file fails here, naming the
+    /// first tensor that does not fit).
+    /// </summary>
+    public static (IReadOnlyList<SafetensorsEntry> Entries, IReadOnlyDictionary<string, string> Metadata, long HeaderSize) ReadHeader(string path)
+    {
+        using var stream = File.OpenRead(path);
+        long fileLength = stream.Length;
+        Span<byte> lengthBytes = stackalloc byte[8];
+        if (fileLength < 8 || stream.Read(lengthBytes) != 8)
+            throw new InvalidDataException($"{path}: too short to be a safetensors file ({fileLength} bytes).");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
+        if (headerLength > (ulong)(fileLength - 8) || headerLength > 100_000_000)
+            throw new InvalidDataException($"{path}: header claims {headerLength} bytes but the file has only {fileLength - 8} after the length field (truncated or not safetensors).");
+        var headerBytes = new byte[headerLength];
+        stream.ReadExactly(headerBytes);
+
+        JsonObject header;
+        try
+        {
+            header = JsonNode.Parse(headerBytes) as JsonObject ?? throw new InvalidDataException($"{path}: header is not a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: header is not valid JSON ({e.Message}).", e);
+        }
+
+        long dataLength = fileLength - 8 - (long)headerLength;
+        var entries = new List<SafetensorsEntry>();
+        var metadata = new Dictionary<string, string>();
+        foreach (var (name, node) in header)
+        {
+            if (name == "__metadata__")
+            {
+                if (node is JsonObject meta)
+                    foreach (var (k, v) in meta) metadata[k] = v?.ToString() ?? "";
+                continue;
+            }
+            if (node is not JsonObject o || o["dtype"] is null || o["shape"] is not JsonArray shapeNode || o["data_offsets"] is not JsonArray offsets || offsets.Count != 2)
+                throw new InvalidDataException($"{path}: header entry '{name}' lacks dtype, shape or data_offsets.");
+            string dtype = o["dtype"]!.GetValue<string>();
+            if (!DTypes.TryGetValue(dtype, out var info))
+                throw new InvalidDataException($"{path}: tensor '{name}' has dtype '{dtype}', which is not supported.");
+            long[] shape = shapeNode.Select(d => d!.GetValue<long>()).ToArray();
+            long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
+            long expected = shape.Aggregate(1L, (a, d) => a * d) * info.Size;
+            if (shape.Any(d => d < 0) || begin < 0 || end < begin || end - begin != expected)
+                throw new InvalidDataException($"{path}: tensor '{name}' {dtype}[{string.Join(", ", shape)}] needs {expected} bytes but data_offsets are [{begin}, {end}].");
+            if (end > dataLength)
+                throw new InvalidDataException($"{path}: file is truncated: tensor '{name}' ends at byte {end} of the data section, which holds only {dataLength} bytes.");
+            entries.Add(new SafetensorsEntry(name, dtype, shape, begin, end));
+        }
+        var ordered = entries.OrderBy(e => e.Begin).ToList();
+        for (int i = 1; i < ordered.Count; i++)
+            if (ordered[i].Begin < ordered[i - 1].End)
+                throw new InvalidDataException($"{path}: tensors '{ordered[i - 1].Name}' and '{ordered[i].Name}' overlap in the data section.");
+        return (entries, metadata, (long)headerLength);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="tensors"/> in Hugging Face's layout: <c>__metadata__</c> {"format": "pt"} first,
+    /// tensors sorted by name and stored back to back, header padded with spaces to a multiple of 8 bytes.
+    /// </summary>
+    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        var names = tensors.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var header = new JsonObject { ["__metadata__"] = new JsonObject { ["format"] = "pt" } };
+        long offset = 0;
+        foreach (string name in names)
+        {
+            var t = tensors[name];
+            string dtype = DTypes.First(kv => kv.Value.Type == t.dtype).Key;
+            long length = t.numel() * DTypes[dtype].Size;
+            header[name] = new JsonObject
+            {
+                ["dtype"] = dtype,
+                ["shape"] = new JsonArray(t.shape.Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
+                ["data_offsets"] = new JsonArray(offset, offset + length),
+            };
+            offset += length;
+        }
+        byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        int padded = (json.Length + 7) / 8 * 8;
+
+        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+        Span<byte> lengthBytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(lengthBytes, (ulong)padded);
+        stream.Write(lengthBytes);
+        stream.Write(json);
+        for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
+        foreach (string name in names)
+        {
+            using var scope = NewDisposeScope();
+            // safetensors stores little-endian row-major data, which is what a contiguous CPU tensor holds on x64/arm64.
+            var data = tensors[name].detach().cpu().contiguous();
+            stream.Write(data.bytes);
+        }
+    }
+
+    internal static bool IsKnownDType(ScalarType type) => DTypes.Values.Any(v => v.Type == type);
+}
