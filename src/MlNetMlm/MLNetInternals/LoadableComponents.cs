@@ -5,3 +5,4 @@ using MlNetMlm.Join;
 // assembly from the loader assembly name stored in the model, then calls the static
 // Create(IHostEnvironment, ModelLoadContext) of the class named here.
 [assembly: LoadableClass(typeof(JoinTextTransformer), null, typeof(SignatureLoadModel), "MlNetMlm Join Text", JoinTextTransformer.LoaderSignature)]
+[assembly: LoadableClass(typeof(MlNetMlm.FillMask.MaskedLmTransformer), null, typeof(SignatureLoadModel), "MlNetMlm Masked LM (fill-mask)", MlNetMlm.FillMask.MaskedLmTransformer.LoaderSignature)]

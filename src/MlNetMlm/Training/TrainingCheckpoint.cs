@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text.Json;
+using MlNetMlm.Modeling;
+using MlNetMlm.Tokenization;
+using TorchSharp;
+
+namespace MlNetMlm.Training;
+
+/// <summary>
+/// Checkpoint folders <c>checkpoint-STEP</c>: a Hugging Face model folder (Python can load it as it is)
+/// plus <c>optimizer.bin</c> (AdamW moments and step counts) and <c>trainer_state.json</c> (position,
+/// RNG state, metrics). Each is written to a temporary folder and renamed into place, so a crash
+/// never leaves a half-written checkpoint, and only then are the oldest pruned.
+/// </summary>
+internal static class TrainingCheckpoint
+{
+    public const string OptimizerFile = "optimizer.bin";
+    public const string StateFile = "trainer_state.json";
+    private const string Prefix = "checkpoint-";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static string Save(string root, RobertaForMaskedLM model, RobertaTokenizer tokenizer, torch.optim.Optimizer optimizer, TrainerState state, int keep)
+    {
+        Directory.CreateDirectory(root);
+        string target = Path.Combine(root, Prefix + state.GlobalStep.ToString(CultureInfo.InvariantCulture));
+        string tokenizerFiles = Path.Combine(root, $".tokenizer-{Guid.NewGuid():N}");
+        try
+        {
+            tokenizer.Export(tokenizerFiles);
+            model.SavePretrained(target, new CheckpointSaveOptions
+            {
+                Overwrite = true,
+                TokenizerDirectory = tokenizerFiles,
+                ModelName = Path.GetFileName(target),
+                WriteExtraFiles = dir =>
+                {
+                    using (var stream = new FileStream(Path.Combine(dir, OptimizerFile), FileMode.CreateNew))
+                    using (var writer = new BinaryWriter(stream))
+                    {
+                        ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(writer);
+                        writer.Flush();
+                        stream.Flush(flushToDisk: true);
+                    }
+                    using (var stream = new FileStream(Path.Combine(dir, StateFile), FileMode.CreateNew))
+                    {
+                        JsonSerializer.Serialize(stream, state, Json);
+                        stream.Flush(flushToDisk: true);
+                    }
+                },
+            });
+        }
+        finally
+        {
+            if (Directory.Exists(tokenizerFiles)) Directory.Delete(tokenizerFiles, recursive: true);
+        }
+        Prune(root, keep);
+        return target;
+    }
+
+    /// <summary>The checkpoint folders under <paramref name="root"/>, oldest first.</summary>
+    public static List<(long Step, string Path)> List(string root) =>
+        !Directory.Exists(root) ? [] :
+        Directory.EnumerateDirectories(root, Prefix + "*")
+            .Select(d => (Ok: long.TryParse(Path.GetFileName(d).AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long step), Step: step, Path: d))
+            .Where(x => x.Ok && File.Exists(Path.Combine(x.Path, StateFile)))
+            .Select(x => (x.Step, x.Path))
+            .OrderBy(x => x.Step)
+            .ToList();
+
+    private static void Prune(string root, int keep)
+    {
+        var all = List(root);
+        for (int i = 0; i < all.Count - Math.Max(1, keep); i++)
+            Directory.Delete(all[i].Path, recursive: true);
+    }
+
+    /// <summary>A checkpoint folder from a path, or <c>latest</c> for the newest under <paramref name="root"/>.</summary>
+    public static string Resolve(string spec, string? root)
+    {
+        if (string.Equals(spec, "latest", StringComparison.OrdinalIgnoreCase))
+        {
+            if (root is null) throw new ArgumentException("ResumeFromCheckpoint = \"latest\" needs CheckpointDirectory.");
+            var all = List(root);
+            if (all.Count == 0) throw new DirectoryNotFoundException($"No checkpoint-* folder with {StateFile} in '{root}' to resume from.");
+            return all[^1].Path;
+        }
+        if (!File.Exists(Path.Combine(spec, StateFile)))
+            throw new FileNotFoundException($"'{spec}' is not a training checkpoint: it has no {StateFile}.", Path.Combine(spec, StateFile));
+        return spec;
+    }
+
+    public static TrainerState ReadState(string checkpoint)
+    {
+        string path = Path.Combine(checkpoint, StateFile);
+        TrainerState? state;
+        try
+        {
+            state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a valid trainer state ({e.Message}).", e);
+        }
+        if (state is null || state.FormatVersion != TrainerState.CurrentFormat)
+            throw new InvalidDataException($"{path}: trainer state format {state?.FormatVersion} is not the supported {TrainerState.CurrentFormat}.");
+        return state;
+    }
+
+    public static void LoadOptimizer(string checkpoint, torch.optim.Optimizer optimizer)
+    {
+        using var stream = File.OpenRead(Path.Combine(checkpoint, OptimizerFile));
+        using var reader = new BinaryReader(stream);
+        ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(reader);
+    }
+}
