@@ -19,5 +19,8 @@ internal static class SchemaShapeColumns
         ?? throw new MissingMethodException("SchemaShape.Column's constructor (name, kind, itemType, isKey, annotations) was not found; is Microsoft.ML at the pinned version?");
 
     public static SchemaShape.Column VariableVector(string name, DataViewType itemType) =>
-        (SchemaShape.Column)s_constructor.Invoke([name, SchemaShape.Column.VectorKind.VariableVector, itemType, false, null]);
+        Create(name, SchemaShape.Column.VectorKind.VariableVector, itemType);
+
+    public static SchemaShape.Column Create(string name, SchemaShape.Column.VectorKind kind, DataViewType itemType) =>
+        (SchemaShape.Column)s_constructor.Invoke([name, kind, itemType, false, null]);
 }
