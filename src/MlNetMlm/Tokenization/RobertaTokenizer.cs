@@ -32,8 +32,10 @@ public sealed class RobertaTokenizer
     private readonly AddedToken[] _addedTokens;
     private readonly bool[] _isSpecial;
 
-    private RobertaTokenizer(Dictionary<string, int> vocabulary, List<MergeRule> merges, IEnumerable<AddedToken> addedTokens, string source)
+    private RobertaTokenizer(Dictionary<string, int> vocabulary, List<MergeRule> merges, IEnumerable<AddedToken> addedTokens, string source, string? mergesSource = null)
     {
+        // Merge errors point at merges.txt when the merges came from their own file.
+        mergesSource ??= source;
         _tokenToId = vocabulary;
         _merges = merges;
         _addedTokens = addedTokens.ToArray();
@@ -70,7 +72,8 @@ public sealed class RobertaTokenizer
             if (!_tokenToId.ContainsKey(merge.Left) || !_tokenToId.ContainsKey(merge.Right) || !_tokenToId.ContainsKey(merge.Left + merge.Right))
             {
                 string missing = !_tokenToId.ContainsKey(merge.Left) ? merge.Left : !_tokenToId.ContainsKey(merge.Right) ? merge.Right : merge.Left + merge.Right;
-                throw new InvalidDataException($"{source}, line {merge.Line}: merge \"{merge.Left} {merge.Right}\" uses \"{missing}\", which is not in the vocabulary.");
+                string where = mergesSource.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? $"model.merges[{merge.Line - 1}]" : $"line {merge.Line}";
+                throw new InvalidDataException($"{mergesSource}, {where}: merge \"{merge.Left} {merge.Right}\" uses \"{missing}\", which is not in the vocabulary.");
             }
         }
 
@@ -156,11 +159,7 @@ public sealed class RobertaTokenizer
         var added = new List<AddedToken>();
         foreach (string name in s_specialNames)
             if (vocabulary.TryGetValue(name, out int id)) added.Add(new AddedToken(name, id, LeftStrip: name == MaskTokenText));
-        // Merge errors are reported against merges.txt, vocabulary errors against vocab.json.
-        foreach (var merge in merges)
-            if (!vocabulary.ContainsKey(merge.Left) || !vocabulary.ContainsKey(merge.Right) || !vocabulary.ContainsKey(merge.Left + merge.Right))
-                return new RobertaTokenizer(vocabulary, merges, added, mergesSource);
-        return new RobertaTokenizer(vocabulary, merges, added, vocabSource);
+        return new RobertaTokenizer(vocabulary, merges, added, vocabSource, mergesSource);
     }
 
     /// <summary>Loads a Hugging Face <c>tokenizer.json</c> (model.vocab, model.merges and added_tokens with their strip flags).</summary>
