@@ -98,6 +98,7 @@ internal static class BpeFileFormats
                 throw new InvalidDataException($"{source}: expected an object with a \"model\" object (a Hugging Face tokenizer.json).");
             if (model.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() != "BPE")
                 throw new InvalidDataException($"{source}: model.type is \"{type.GetString()}\"; only byte-level \"BPE\" models (RoBERTa, GPT-2) are supported.");
+            RejectUnsupportedSettings(root, model, source);
             if (!model.TryGetProperty("vocab", out var vocabElement))
                 throw new InvalidDataException($"{source}: model.vocab is missing.");
             var vocabulary = ReadVocabularyObject(vocabElement, source, bytes, "model.vocab");
@@ -125,6 +126,8 @@ internal static class BpeFileFormats
                         || !item.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String
                         || !item.TryGetProperty("id", out var id) || !id.TryGetInt32(out int idValue))
                         throw new InvalidDataException($"{source}: added_tokens[{index}] needs a string \"content\" and an integer \"id\".");
+                    if (Flag(item, "single_word"))
+                        throw new InvalidDataException($"{source}: added token \"{content.GetString()}\" is single_word, which is not supported.");
                     added.Add(new AddedToken(content.GetString()!, idValue,
                         LeftStrip: Flag(item, "lstrip"), RightStrip: Flag(item, "rstrip"), IsSpecial: Flag(item, "special")));
                     index++;
@@ -133,6 +136,33 @@ internal static class BpeFileFormats
             return new BpeModelData(vocabulary, merges, added);
         }
     }
+
+    /// <summary>
+    /// Settings that would change the ids and that this tokenizer does not implement are refused rather than
+    /// silently ignored: only RoBERTa/GPT-2-style byte-level BPE (no normalizer, ByteLevel pre-tokenizer
+    /// without prefix space, no subword prefix or suffix) is read.
+    /// </summary>
+    private static void RejectUnsupportedSettings(JsonElement root, JsonElement model, string source)
+    {
+        if (root.TryGetProperty("normalizer", out var normalizer) && normalizer.ValueKind != JsonValueKind.Null)
+            throw new InvalidDataException($"{source}: normalizer {Describe(normalizer)} is not supported (RoBERTa has none).");
+        if (root.TryGetProperty("pre_tokenizer", out var pre) && pre.ValueKind != JsonValueKind.Null)
+        {
+            bool byteLevel = pre.ValueKind == JsonValueKind.Object && pre.TryGetProperty("type", out var preType) && preType.ValueKind == JsonValueKind.String && preType.GetString() == "ByteLevel";
+            if (!byteLevel)
+                throw new InvalidDataException($"{source}: pre_tokenizer {Describe(pre)} is not supported; RoBERTa uses ByteLevel.");
+            if (Flag(pre, "add_prefix_space"))
+                throw new InvalidDataException($"{source}: pre_tokenizer ByteLevel with add_prefix_space=true is not supported.");
+        }
+        foreach (string affix in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
+            if (model.TryGetProperty(affix, out var value) && value.ValueKind == JsonValueKind.String && value.GetString()!.Length > 0)
+                throw new InvalidDataException($"{source}: model.{affix} \"{value.GetString()}\" is not supported by byte-level BPE.");
+        if (Flag(model, "ignore_merges"))
+            throw new InvalidDataException($"{source}: model.ignore_merges=true is not supported.");
+    }
+
+    private static string Describe(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty("type", out var type) ? $"of type \"{type}\"" : Truncate(element.GetRawText());
 
     private static bool Flag(JsonElement item, string name) =>
         item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;

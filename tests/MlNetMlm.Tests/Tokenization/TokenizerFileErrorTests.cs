@@ -99,4 +99,23 @@ public sealed class TokenizerFileErrorTests
         StringAssert.Contains(e.Message, "tokenizer.json");
         StringAssert.Contains(e.Message, "WordPiece");
     }
+
+    [TestMethod]
+    public void TokenizerJsonSettingsThatWouldChangeIdsAreRefused()
+    {
+        string Json(string extra) => "{" + extra + """ "model":{"type":"BPE","vocab":{"<s>":0,"<pad>":1,"</s>":2,"<unk>":3,"<mask>":4}}}""";
+        foreach (var (extra, expected) in new[]
+        {
+            ("\"normalizer\":{\"type\":\"NFC\"},", "normalizer"),
+            ("\"pre_tokenizer\":{\"type\":\"Whitespace\"},", "Whitespace"),
+            ("\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"add_prefix_space\":true},", "add_prefix_space"),
+        })
+        {
+            File.WriteAllText(Path.Combine(_dir, "tokenizer.json"), Json(extra));
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => RobertaTokenizer.FromDirectory(_dir), extra);
+            StringAssert.Contains(e.Message, expected);
+        }
+        File.WriteAllText(Path.Combine(_dir, "tokenizer.json"), Json("\"normalizer\":null,\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"add_prefix_space\":false},"));
+        Assert.AreEqual(4, RobertaTokenizer.FromDirectory(_dir).MaskId);
+    }
 }
