@@ -37,14 +37,13 @@ internal sealed class FillMaskEngine
         var ids = new List<long>();
         foreach (var target in targets)
         {
-            int? id = tokenizer.ConvertTokenToId(target);
-            if (id is null)
+            if (!tokenizer.TryConvertTokenToId(target, out int id))
             {
                 var pieces = tokenizer.EncodeToIds(target, addSpecialTokens: false);
-                if (pieces.Count == 0) throw new ArgumentException($"Target '{target}' gives no token.", nameof(targets));
+                if (pieces.Length == 0) throw new ArgumentException($"Target '{target}' gives no token.", nameof(targets));
                 id = pieces[0];
             }
-            if (!ids.Contains(id.Value)) ids.Add(id.Value);
+            if (!ids.Contains(id)) ids.Add(id);
         }
         return ids.ToArray();
     }

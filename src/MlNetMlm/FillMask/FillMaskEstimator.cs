@@ -2,6 +2,8 @@ using MlNetMlm.DataView;
 using MlNetMlm.Interop;
 using MlNetMlm.Modeling;
 using MlNetMlm.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace MlNetMlm.FillMask;
 
@@ -26,10 +28,12 @@ public sealed class FillMaskEstimator : MappingEstimator<MaskedLmTransformer>
     }
 
     // The checkpoint is read once; Fit and GetOutputSchema share it.
-    private protected override MaskedLmTransformer CreateTransformer() => _loaded ??= new MaskedLmTransformer(
-        RobertaForMaskedLM.FromPretrained(_directory).to(TorchDevices.Resolve(_device)) as RobertaForMaskedLM ?? throw new InvalidOperationException(),
-        RobertaTokenizer.FromDirectory(_directory),
-        _options,
-        metrics: null,
-        TorchDevices.Resolve(_device));
+    private protected override MaskedLmTransformer CreateTransformer()
+    {
+        if (_loaded is not null) return _loaded;
+        var device = TorchDevices.Resolve(_device);
+        var model = RobertaForMaskedLM.FromPretrained(_directory);
+        model.to(device);
+        return _loaded = new MaskedLmTransformer(model, RobertaTokenizer.FromDirectory(_directory), _options, metrics: null, device);
+    }
 }

@@ -9,7 +9,7 @@ internal readonly record struct TrainingBlock(int[] Ids, int[] Labels, int[]? At
 
 /// <summary>
 /// Reads the blocks of one pass over the data. Each call opens a new cursor, so the masking step
-/// upstream draws fresh masks; <paramref name="rand"/> makes them reproducible (the masking component
+/// upstream draws fresh masks; the <c>rand</c> passed to the cursor makes them reproducible (the masking component
 /// seeds its cursor from it). Blocks are small int arrays, so one pass fits in memory and can be shuffled.
 /// </summary>
 internal static class TrainingBlocks
