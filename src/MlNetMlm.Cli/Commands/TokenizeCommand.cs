@@ -80,6 +80,8 @@ internal static class TokenizeCommand
         while (input.ReadLine() is { } text)
         {
             lineNumber++;
+            // A UTF-8 byte-order mark may survive decoding at the start of the stream; it is not part of the JSON.
+            if (lineNumber == 1 && text.StartsWith('\uFEFF')) text = text[1..];
             if (string.IsNullOrWhiteSpace(text)) continue;
             try
             {

@@ -124,8 +124,8 @@ internal static class BpeFileFormats
                 {
                     if (item.ValueKind != JsonValueKind.Object
                         || !item.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String
-                        || !item.TryGetProperty("id", out var id) || !id.TryGetInt32(out int idValue))
-                        throw new InvalidDataException($"{source}: added_tokens[{index}] needs a string \"content\" and an integer \"id\".");
+                        || !item.TryGetProperty("id", out var id) || !id.TryGetInt32(out int idValue) || idValue < 0)
+                        throw new InvalidDataException($"{source}: added_tokens[{index}] needs a string \"content\" and a non-negative integer \"id\".");
                     if (Flag(item, "single_word"))
                         throw new InvalidDataException($"{source}: added token \"{content.GetString()}\" is single_word, which is not supported.");
                     added.Add(new AddedToken(content.GetString()!, idValue,

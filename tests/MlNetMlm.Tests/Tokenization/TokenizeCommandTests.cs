@@ -17,7 +17,7 @@ public sealed class TokenizeCommandTests
     [TestMethod]
     public void EncodesStringsAndFieldsOnePerLine()
     {
-        var (exit, output, error) = Run("\"Hello world\"\n{\"answers\":{\"text\":[\"Hello\",\"world\"]}}\n\n{\"answers\":{\"text\":\"Hello world\"}}\n", "--field", "answers.text");
+        var (exit, output, error) = Run("\uFEFF\"Hello world\"\n{\"answers\":{\"text\":[\"Hello\",\"world\"]}}\n\n{\"answers\":{\"text\":\"Hello world\"}}\n", "--field", "answers.text");
         Assert.AreEqual(0, exit, error);
         Assert.AreEqual("[50257,15496,995,50259]\n[50257,15496,995,50259]\n[50257,15496,995,50259]\n", output);
     }
