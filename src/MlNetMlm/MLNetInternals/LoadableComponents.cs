@@ -1,7 +1,11 @@
 using Microsoft.ML;
+using MlNetMlm.GroupTexts;
 using MlNetMlm.Join;
+using MlNetMlm.Masking;
 
 // Registers each saved component's loader with ML.NET's component catalog. ML.NET finds this
 // assembly from the loader assembly name stored in the model, then calls the static
 // Create(IHostEnvironment, ModelLoadContext) of the class named here.
 [assembly: LoadableClass(typeof(JoinTextTransformer), null, typeof(SignatureLoadModel), "MlNetMlm Join Text", JoinTextTransformer.LoaderSignature)]
+[assembly: LoadableClass(typeof(GroupTextsTransformer), null, typeof(SignatureLoadModel), "MlNetMlm Group Texts", GroupTextsTransformer.LoaderSignature)]
+[assembly: LoadableClass(typeof(MaskTokensTransformer), null, typeof(SignatureLoadModel), "MlNetMlm Mask Tokens", MaskTokensTransformer.LoaderSignature)]
