@@ -9,6 +9,8 @@ namespace MlNetMlm.DataView;
 /// row-to-row mapper and cannot run in a <see cref="PredictionEngine{TSrc, TDst}"/>. They still save
 /// and load, so a fitted pipeline that holds them can be stored; append them with
 /// <see cref="TransformerScope.Training"/> and score with <c>model.GetModelFor(TransformerScope.Scoring)</c>.
+/// Note that since ML.NET 2.0 a fitted chain's <c>Transform(data)</c> runs only its Scoring-scope steps:
+/// training code must call <c>chain.Transform(data, TransformerScope.Training)</c>.
 /// </summary>
 public abstract class TrainingOnlyTransformer : ITransformer
 {
