@@ -65,7 +65,7 @@ internal static class TokenIds
             for (int i = 0; i < cols.Length; i++)
             {
                 getters[i](ref buffer);
-                result[i].Add(buffer.DenseValues().ToArray());
+                result[i].Add(buffer.IsDense ? buffer.GetValues().ToArray() : buffer.DenseValues().ToArray());
             }
         return result;
     }
