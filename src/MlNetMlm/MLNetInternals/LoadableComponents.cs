@@ -1,8 +1,13 @@
 using Microsoft.ML;
+using MlNetMlm.FillMask;
+using MlNetMlm.GroupTexts;
 using MlNetMlm.Join;
+using MlNetMlm.Masking;
 
 // Registers each saved component's loader with ML.NET's component catalog. ML.NET finds this
 // assembly from the loader assembly name stored in the model, then calls the static
 // Create(IHostEnvironment, ModelLoadContext) of the class named here.
 [assembly: LoadableClass(typeof(JoinTextTransformer), null, typeof(SignatureLoadModel), "MlNetMlm Join Text", JoinTextTransformer.LoaderSignature)]
-[assembly: LoadableClass(typeof(MlNetMlm.FillMask.MaskedLmTransformer), null, typeof(SignatureLoadModel), "MlNetMlm Masked LM (fill-mask)", MlNetMlm.FillMask.MaskedLmTransformer.LoaderSignature)]
+[assembly: LoadableClass(typeof(MaskedLmTransformer), null, typeof(SignatureLoadModel), "MlNetMlm Masked LM (fill-mask)", MaskedLmTransformer.LoaderSignature)]
+[assembly: LoadableClass(typeof(GroupTextsTransformer), null, typeof(SignatureLoadModel), "MlNetMlm Group Texts", GroupTextsTransformer.LoaderSignature)]
+[assembly: LoadableClass(typeof(MaskTokensTransformer), null, typeof(SignatureLoadModel), "MlNetMlm Mask Tokens", MaskTokensTransformer.LoaderSignature)]

@@ -1,0 +1,18 @@
+using MlNetMlm.DataView;
+
+namespace MlNetMlm.Masking;
+
+/// <summary>Estimator for <see cref="MaskTokensTransformer"/>; made by <c>mlContext.Transforms.MaskTokens(...)</c>.</summary>
+public sealed class MaskTokensEstimator : MappingEstimator<MaskTokensTransformer>
+{
+    private readonly MaskTokensOptions _options;
+
+    internal MaskTokensEstimator(MaskTokensOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        CreateTransformer(); // validate the options now, not at Fit time
+    }
+
+    private protected override MaskTokensTransformer CreateTransformer() => new(_options);
+}

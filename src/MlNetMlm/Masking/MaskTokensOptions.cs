@@ -1,0 +1,63 @@
+namespace MlNetMlm.Masking;
+
+/// <summary>
+/// Options of <see cref="MaskTokensEstimator"/>: Hugging Face's <c>DataCollatorForLanguageModeling</c>
+/// (dynamic masking for masked-LM training). The id defaults are roberta-base's (and distilroberta-base's);
+/// set them from your tokenizer when it differs.
+/// </summary>
+public sealed class MaskTokensOptions
+{
+    /// <summary>The token-id column (a vector of Int32). Default: <c>input_ids</c>.</summary>
+    public string InputColumnName { get; set; } = "input_ids";
+
+    /// <summary>The masked ids written. Default: the input column's name (replacing it in the output schema).</summary>
+    public string? OutputColumnName { get; set; }
+
+    /// <summary>The labels written: the original id where a token was chosen, -100 (ignored by the loss) elsewhere. Default: <c>labels</c>.</summary>
+    public string LabelColumnName { get; set; } = "labels";
+
+    /// <summary>Chance that a token (or, with <see cref="WholeWordMasking"/>, a word) is chosen for prediction. Default: 0.15.</summary>
+    public double MlmProbability { get; set; } = 0.15;
+
+    /// <summary>Of the chosen tokens, the share replaced by <see cref="MaskTokenId"/>. Default: 0.8.</summary>
+    public double MaskReplaceProbability { get; set; } = 0.8;
+
+    /// <summary>
+    /// Of the chosen tokens, the share replaced by a random id drawn uniformly from [0, <see cref="VocabularySize"/>).
+    /// Default: 0.1. The rest (by default 0.1) keep their id. Like Hugging Face, the draw covers the whole
+    /// vocabulary, special tokens included, and may return the original id.
+    /// </summary>
+    public double RandomReplaceProbability { get; set; } = 0.1;
+
+    /// <summary>The <c>&lt;mask&gt;</c> id. Default: 50264 (roberta-base).</summary>
+    public int MaskTokenId { get; set; } = 50264;
+
+    /// <summary>Number of ids of the tokenizer (<c>len(tokenizer)</c>); input ids must lie below it. Default: 50265 (roberta-base).</summary>
+    public int VocabularySize { get; set; } = 50265;
+
+    /// <summary>Ids never chosen. Default: roberta-base's <c>&lt;s&gt;</c>=0, <c>&lt;pad&gt;</c>=1, <c>&lt;/s&gt;</c>=2, <c>&lt;unk&gt;</c>=3, <c>&lt;mask&gt;</c>=50264.</summary>
+    public int[] SpecialTokenIds { get; set; } = [0, 1, 2, 3, 50264];
+
+    /// <summary>The padding id, never chosen (null: no padding). Default: 1 (roberta-base's <c>&lt;pad&gt;</c>).</summary>
+    public int? PadTokenId { get; set; } = 1;
+
+    /// <summary>
+    /// Seeds the masks of cursors opened without a <see cref="Random"/>: the n-th such cursor over this
+    /// transformer's outputs draws from (Seed, n). Cursors given a <see cref="Random"/> draw from it
+    /// instead. Default: 42 (Hugging Face's default training seed).
+    /// </summary>
+    public int Seed { get; set; } = 42;
+
+    /// <summary>
+    /// Choose whole words: all sub-tokens of a word are chosen together (one draw per word), then each
+    /// chosen token is replaced as usual. Needs <see cref="IsWordStart"/>. Default: false.
+    /// </summary>
+    public bool WholeWordMasking { get; set; }
+
+    /// <summary>
+    /// With <see cref="WholeWordMasking"/>: for each id, whether its token begins a word (for byte-level BPE,
+    /// tokens whose string starts with 'Ġ'; see <see cref="WordStarts.FromByteLevelVocabulary"/>). Length must be
+    /// <see cref="VocabularySize"/>. A token after a special token also begins a word. Saved with the model.
+    /// </summary>
+    public bool[]? IsWordStart { get; set; }
+}
