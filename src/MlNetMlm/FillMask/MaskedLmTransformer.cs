@@ -52,6 +52,9 @@ public sealed class MaskedLmTransformer : RowMappingTransformer, IDisposable
     /// <summary>Where the model runs.</summary>
     public Device Device { get; }
 
+    /// <summary>The token-id column of the training blocks (null when not trained here).</summary>
+    internal string? TrainingInputColumnName { get; init; }
+
     /// <summary>The fill-mask options (a copy).</summary>
     public FillMaskOptions Options => _options.Clone();
 
@@ -127,6 +130,10 @@ public sealed class MaskedLmTransformer : RowMappingTransformer, IDisposable
 
     private protected override IReadOnlyList<OutputColumn> AddedColumns(DataViewSchema inputSchema)
     {
+        // EstimatorChain.Fit also transforms the training blocks it trained on, which hold token ids
+        // and no text: pass those through unchanged rather than fail after a successful training.
+        if (inputSchema.GetColumnOrNull(_options.TextColumnName) is null && TrainingInputColumnName is { } ids && inputSchema.GetColumnOrNull(ids) is not null)
+            return [];
         var input = SchemaChecks.RequireText(inputSchema, _options.TextColumnName, Component);
         OutputColumn Vector<T>(string name, DataViewType type, Func<FillMaskCandidate, T> pick) =>
             OutputColumn.Create<VBuffer<T>>(name, type, [input], row =>
@@ -179,6 +186,7 @@ public sealed class MaskedLmTransformer : RowMappingTransformer, IDisposable
                 w.Write(_options.SequencesColumnName);
                 w.Write(_options.MaskCountColumnName);
                 w.Write(Metrics?.ToJson(), nullable: true);
+                w.Write(TrainingInputColumnName, nullable: true);
                 foreach (var file in HfFiles)
                     w.WriteBlob(HfPrefix + file, stream => { using var source = File.OpenRead(Path.Combine(folder, file)); source.CopyTo(stream); });
             });
@@ -200,6 +208,7 @@ public sealed class MaskedLmTransformer : RowMappingTransformer, IDisposable
         options.SequencesColumnName = r.ReadString();
         options.MaskCountColumnName = r.ReadString();
         var metricsJson = r.ReadNullableString();
+        var trainingInput = r.ReadNullableString();
         string folder = Path.Combine(Path.GetTempPath(), $"mlnetmlm-load-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
         try
@@ -214,7 +223,10 @@ public sealed class MaskedLmTransformer : RowMappingTransformer, IDisposable
             var model = RobertaForMaskedLM.FromPretrained(folder);
             var tokenizer = RobertaTokenizer.FromDirectory(folder);
             var device = TorchDevices.Resolve("cpu");
-            return new MaskedLmTransformer(model, tokenizer, options, metricsJson is null ? null : TrainingMetrics.FromJson(metricsJson), device);
+            return new MaskedLmTransformer(model, tokenizer, options, metricsJson is null ? null : TrainingMetrics.FromJson(metricsJson), device)
+            {
+                TrainingInputColumnName = trainingInput,
+            };
         }
         finally
         {

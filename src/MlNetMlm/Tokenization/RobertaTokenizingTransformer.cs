@@ -1,15 +1,23 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MlNetMlm.DataView;
+using MlNetMlm.MLNetInternals;
 
 namespace MlNetMlm.Tokenization;
 
 /// <summary>
 /// Row-to-row ML.NET transformer that adds a variable-length <see cref="int"/> vector column of RoBERTa token ids
 /// (and optionally an attention mask) computed from a text column. Rows are tokenized lazily, only when a
-/// getter of a new column is called; cursors made in parallel share nothing mutable.
+/// getter of a new column is called, and once per row for both columns.
 /// </summary>
-public sealed class RobertaTokenizingTransformer : ITransformer
+public sealed class RobertaTokenizingTransformer : RowMappingTransformer
 {
+    internal const string LoaderSignature = "MlNetMlmTokenizeRoberta";
+    internal static readonly ComponentFormat Format = new("MLMTOKNZ", LoaderSignature, 0x00010001, typeof(RobertaTokenizingTransformer));
+    private const string Component = "TokenizeRoberta";
+
     private readonly RobertaTokenizingEstimator.Options _options;
 
     internal RobertaTokenizingTransformer(RobertaTokenizingEstimator.Options validatedOptions) => _options = validatedOptions;
@@ -29,97 +37,97 @@ public sealed class RobertaTokenizingTransformer : ITransformer
     /// <summary>Longest row in ids, or <see langword="null"/> for no truncation.</summary>
     public int? MaxLength => _options.MaxLength;
 
-    /// <summary>The tokenizer (its files can be written with <see cref="RobertaTokenizer.WriteVocabulary"/> and <see cref="RobertaTokenizer.WriteMerges"/>).</summary>
+    /// <summary>The tokenizer.</summary>
     public RobertaTokenizer Tokenizer => _options.Tokenizer!;
 
-    /// <summary>Always <see langword="true"/>: each output row depends only on its input row.</summary>
-    public bool IsRowToRowMapper => true;
-
-    /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Bind(inputSchema).OutputSchema;
-
-    /// <inheritdoc/>
-    public IDataView Transform(IDataView input)
+    /// <summary>The ids of the row last read through one input row or cursor; shared by the ids and mask getters.</summary>
+    private sealed class RowTokens
     {
-        ArgumentNullException.ThrowIfNull(input);
-        return new TokenizedDataView(input, Bind(input.Schema));
+        public long Position = long.MinValue;
+        public string? Text;
+        public int[] Ids = [];
     }
 
-    /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new TokenizingRowMapper(Bind(inputSchema));
+    private readonly ConditionalWeakTable<DataViewRow, RowTokens> _rows = new();
 
-    /// <summary>Not supported yet.</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        // TODO(save-load): the ML.NET model-zip layer is built separately. What it must store is all public here:
-        // the column names, AddSpecialTokens, MaxLength, and the tokenizer's vocab.json / merges.txt content.
-        throw new NotSupportedException("Saving the RoBERTa tokenizing transformer into an ML.NET model zip is not implemented yet.");
-
-    private TokenizingBinding Bind(DataViewSchema inputSchema)
+    private int[] IdsOf(DataViewRow row, ValueGetter<ReadOnlyMemory<char>> text, ref ReadOnlyMemory<char> buffer)
     {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        return new TokenizingBinding(inputSchema, _options);
+        var cache = _rows.GetValue(row, _ => new RowTokens());
+        text(ref buffer);
+        if (cache.Position != row.Position || cache.Text is null || !buffer.Span.SequenceEqual(cache.Text))
+        {
+            cache.Text = buffer.ToString();
+            cache.Ids = _options.MaxLength is { } max
+                ? Tokenizer.EncodeToIds(cache.Text, _options.AddSpecialTokens, max)
+                : Tokenizer.EncodeToIds(cache.Text, _options.AddSpecialTokens);
+            cache.Position = row.Position;
+        }
+        return cache.Ids;
     }
-}
 
-/// <summary>The transform applied to one input schema: where the text comes from and where the new columns go.</summary>
-internal sealed class TokenizingBinding
-{
-    public TokenizingBinding(DataViewSchema inputSchema, RobertaTokenizingEstimator.Options options)
+    private protected override IReadOnlyList<OutputColumn> AddedColumns(DataViewSchema inputSchema)
     {
-        InputSchema = inputSchema;
-        Options = options;
-        var text = inputSchema.GetColumnOrNull(options.InputColumnName)
-            ?? throw ColumnErrors.Missing(options.InputColumnName, inputSchema.Where(c => !c.IsHidden).Select(c => c.Name));
-        if (text.Type is not TextDataViewType)
-            throw ColumnErrors.NotText(options.InputColumnName, $"{text.Type}");
-        TextColumn = text;
-
-        var builder = new DataViewSchema.Builder();
-        builder.AddColumns(inputSchema);
+        var input = SchemaChecks.RequireText(inputSchema, _options.InputColumnName, Component);
         var idsType = new VectorDataViewType(NumberDataViewType.Int32);
-        builder.AddColumn(options.OutputColumnName, idsType);
-        if (options.AttentionMaskColumnName is { } mask) builder.AddColumn(mask, idsType);
-        OutputSchema = builder.ToSchema();
-        IdsIndex = inputSchema.Count;
-        MaskIndex = options.AttentionMaskColumnName is null ? -1 : inputSchema.Count + 1;
+        OutputColumn Column(string name, Func<int[], VBuffer<int>, VBuffer<int>> fill) =>
+            OutputColumn.Create<VBuffer<int>>(name, idsType, [input], row =>
+            {
+                var text = row.GetGetter<ReadOnlyMemory<char>>(input);
+                ReadOnlyMemory<char> buffer = default;
+                return (ref VBuffer<int> value) => value = fill(IdsOf(row, text, ref buffer), value);
+            });
+        var columns = new List<OutputColumn>
+        {
+            Column(_options.OutputColumnName, (ids, old) =>
+            {
+                var editor = VBufferEditor.Create(ref old, ids.Length);
+                ids.CopyTo(editor.Values);
+                return editor.Commit();
+            }),
+        };
+        if (_options.AttentionMaskColumnName is { } mask)
+            columns.Add(Column(mask, (ids, old) =>
+            {
+                var editor = VBufferEditor.Create(ref old, ids.Length);
+                editor.Values.Fill(1);
+                return editor.Commit();
+            }));
+        return columns;
     }
 
-    public DataViewSchema InputSchema { get; }
-    public DataViewSchema OutputSchema { get; }
-    public RobertaTokenizingEstimator.Options Options { get; }
-    public DataViewSchema.Column TextColumn { get; }
-    public int IdsIndex { get; }
-    public int MaskIndex { get; }
-
-    public bool IsComputed(int outputIndex) => outputIndex >= InputSchema.Count;
-
-    /// <summary>Input columns needed to produce the given output columns.</summary>
-    public IEnumerable<DataViewSchema.Column> InputColumnsFor(IEnumerable<DataViewSchema.Column> outputColumns)
+    private protected override void SaveModel(ModelSaveContext ctx) => ModelStore.Save(ctx, Format, w =>
     {
-        var needed = new SortedSet<int>();
-        foreach (var column in outputColumns)
-            needed.Add(IsComputed(column.Index) ? TextColumn.Index : column.Index);
-        return needed.Select(i => InputSchema[i]).ToList();
-    }
+        w.Write(_options.InputColumnName);
+        w.Write(_options.OutputColumnName);
+        w.Write(_options.AttentionMaskColumnName, nullable: true);
+        w.Values.Write(_options.AddSpecialTokens);
+        w.Values.Write(_options.MaxLength ?? -1);
+        w.WriteBlob("vocab.json", Tokenizer.WriteVocabulary);
+        w.WriteBlob("merges.txt", Tokenizer.WriteMerges);
+    });
 
-    public int[] Tokenize(string text) =>
-        Options.MaxLength is { } max
-            ? Options.Tokenizer!.EncodeToIds(text, Options.AddSpecialTokens, max)
-            : Options.Tokenizer!.EncodeToIds(text, Options.AddSpecialTokens);
-}
-
-/// <summary><see cref="IRowToRowMapper"/> for <c>PredictionEngine</c> and other row-at-a-time users.</summary>
-internal sealed class TokenizingRowMapper(TokenizingBinding binding) : IRowToRowMapper
-{
-    public DataViewSchema InputSchema => binding.InputSchema;
-    public DataViewSchema OutputSchema => binding.OutputSchema;
-
-    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns) =>
-        binding.InputColumnsFor(dependingColumns);
-
-    public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
+    internal static RobertaTokenizingTransformer Create(IHostEnvironment env, ModelLoadContext ctx) => ModelStore.Load(ctx, Format, r =>
     {
-        ArgumentNullException.ThrowIfNull(input);
-        return new TokenizedRow(input, binding, activeColumns, ownsInput: false);
+        var options = new RobertaTokenizingEstimator.Options
+        {
+            InputColumnName = r.ReadString(),
+            OutputColumnName = r.ReadString(),
+            AttentionMaskColumnName = r.ReadNullableString(),
+            AddSpecialTokens = r.Values.ReadBoolean(),
+        };
+        int max = r.Values.ReadInt32();
+        options.MaxLength = max < 0 ? null : max;
+        var vocab = r.ReadBlob("vocab.json", CopyToMemory);
+        var merges = r.ReadBlob("merges.txt", CopyToMemory);
+        options.Tokenizer = RobertaTokenizer.FromStreams(vocab, merges);
+        return new RobertaTokenizingTransformer(options.Validated());
+    });
+
+    private static MemoryStream CopyToMemory(Stream source)
+    {
+        var memory = new MemoryStream();
+        source.CopyTo(memory);
+        memory.Position = 0;
+        return memory;
     }
 }

@@ -264,7 +264,10 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             _ch.Info($"Training done: {_state.GlobalStep} steps in {_state.TrainSeconds:F1} s ({metrics.TokensPerSecond:F0} tokens/s).");
 
             _model.eval();
-            return new MaskedLmTransformer(_model, _tokenizer, new FillMaskOptions { TextColumnName = _o.TextColumnName, TopK = _o.TopK }, metrics, _device);
+            return new MaskedLmTransformer(_model, _tokenizer, new FillMaskOptions { TextColumnName = _o.TextColumnName, TopK = _o.TopK }, metrics, _device)
+            {
+                TrainingInputColumnName = _o.InputIdsColumnName,
+            };
         }
 
         private List<TrainingBlock> ReadEpoch(IDataView input, int epoch, CancellationToken cancel) =>

@@ -9,17 +9,17 @@ public sealed class DefaultTokenizerTests
     private static RobertaTokenizer Default => RobertaTokenizer.Default;
 
     [TestMethod]
-    public void IdsAreGpt2IdsWithTheFiveSpecialsAppended()
+    public void IdsAreRobertaSpecialsThenGpt2IdsShiftedByFour()
     {
         Assert.AreEqual(50262, Default.VocabularySize);
-        Assert.AreEqual((50257, 50258, 50259, 50260, 50261), (Default.BosId, Default.PadId, Default.EosId, Default.UnkId, Default.MaskId));
-        Assert.AreEqual("<|endoftext|>", Default.ConvertIdToToken(50256));
-        Assert.IsFalse(Default.IsSpecial(50256));
+        Assert.AreEqual((0, 1, 2, 3, 50261), (Default.BosId, Default.PadId, Default.EosId, Default.UnkId, Default.MaskId));
+        Assert.AreEqual("<|endoftext|>", Default.ConvertIdToToken(50260));
+        Assert.IsFalse(Default.IsSpecial(50260));
         // GPT-2's published ids: "Hello" = 15496, " world" = 995, "!" = 0, " the" = 262.
-        CollectionAssert.AreEqual(new[] { 50257, 15496, 995, 50259 }, Default.EncodeToIds("Hello world"));
-        Assert.AreEqual(0, Default.ConvertTokenToId("!"));
-        Assert.AreEqual(262, Default.ConvertTokenToId("Ġthe"));
-        CollectionAssert.AreEqual(new[] { 50257, 64, 50261, 50259 }, Default.EncodeToIds("a <mask>"));
+        CollectionAssert.AreEqual(new[] { 0, 15496 + 4, 995 + 4, 2 }, Default.EncodeToIds("Hello world"));
+        Assert.AreEqual(0 + 4, Default.ConvertTokenToId("!"));
+        Assert.AreEqual(262 + 4, Default.ConvertTokenToId("Ġthe"));
+        CollectionAssert.AreEqual(new[] { 0, 64 + 4, 50261, 2 }, Default.EncodeToIds("a <mask>"));
     }
 
     [TestMethod]

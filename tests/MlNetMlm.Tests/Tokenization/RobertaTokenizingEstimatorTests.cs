@@ -26,8 +26,8 @@ public sealed class RobertaTokenizingEstimatorTests
         new() { text = "The Milky Way is a <mask> galaxy.", score = 3 },
     ];
 
-    // GPT-2's published ids for "Hello" and " world", framed by the default's <s> = 50257 and </s> = 50259.
-    private static readonly int[] s_helloWorldDefault = [50257, 15496, 995, 50259];
+    // GPT-2's published ids for "Hello" and " world", shifted by 4 in the default, framed by <s> = 0 and </s> = 2.
+    private static readonly int[] s_helloWorldDefault = [0, 15496 + 4, 995 + 4, 2];
 
     [TestMethod]
     public void AddsIdsAndMaskColumnsAndKeepsTheInput()
@@ -46,8 +46,8 @@ public sealed class RobertaTokenizingEstimatorTests
         var rows = ml.Data.CreateEnumerable<Tokenized>(output, reuseRowObject: false).ToList();
         Assert.AreEqual(3, rows.Count);
         CollectionAssert.AreEqual(s_helloWorldDefault, rows[0].Ids);
-        CollectionAssert.AreEqual(new[] { 50257, 50259 }, rows[1].Ids);
-        Assert.AreEqual(50261, rows[2].Ids.Single(id => id > 50256 && id != 50257 && id != 50259), "the <mask> token");
+        CollectionAssert.AreEqual(new[] { 0, 2 }, rows[1].Ids);
+        Assert.AreEqual(1, rows[2].Ids.Count(id => id == 50261), "the <mask> token");
         foreach (var row in rows) CollectionAssert.AreEqual(Enumerable.Repeat(1, row.Ids.Length).ToArray(), row.Mask);
         CollectionAssert.AreEqual(new[] { 1f, 2f, 3f }, output.GetColumn<float>("score").ToArray());
     }
@@ -72,8 +72,8 @@ public sealed class RobertaTokenizingEstimatorTests
         var data = ml.Data.LoadFromEnumerable(s_docs);
         var output = ml.Transforms.Text.TokenizeRoberta(new RobertaTokenizingEstimator.Options { MaxLength = 3 }).Fit(data).Transform(data);
         var ids = output.GetColumn<int[]>("input_ids").ToList();
-        CollectionAssert.AreEqual(new[] { 50257, 15496, 50259 }, ids[0]);
-        Assert.IsTrue(ids.All(row => row.Length <= 3 && row[^1] == 50259));
+        CollectionAssert.AreEqual(new[] { 0, 15496 + 4, 2 }, ids[0]);
+        Assert.IsTrue(ids.All(row => row.Length <= 3 && row[^1] == 2));
     }
 
     [TestMethod]
@@ -84,22 +84,24 @@ public sealed class RobertaTokenizingEstimatorTests
         var estimator = ml.Transforms.Text.TokenizeRoberta(inputColumnName: "body");
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => estimator.Fit(data));
         StringAssert.Contains(e.Message, "'body' not found");
-        StringAssert.Contains(e.Message, "'text', 'score'");
+        StringAssert.Contains(e.Message, "'text' (String)");
+        StringAssert.Contains(e.Message, "'score' (");
 
-        var shape = new SchemaShape([SchemaShapeColumns.Create("title", SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance)]);
+        var titleOnly = ml.Data.LoadFromEnumerable(new[] { new { title = "a" } }).Schema;
+        var shape = MlNetMlm.MLNetInternals.SchemaShapes.FromSchema(titleOnly);
         var e2 = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => estimator.GetOutputSchema(shape));
         StringAssert.Contains(e2.Message, "'body' not found");
         StringAssert.Contains(e2.Message, "'title'");
 
         var notText = ml.Transforms.Text.TokenizeRoberta(inputColumnName: "score");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => notText.Fit(data)).Message, "must be text");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => notText.Fit(data)).Message, "must hold text");
     }
 
     [TestMethod]
     public void OutputSchemaShapeAddsAVariableIntVector()
     {
         var ml = new MLContext(seed: 1);
-        var shape = new SchemaShape([SchemaShapeColumns.Create("text", SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance)]);
+        var shape = MlNetMlm.MLNetInternals.SchemaShapes.FromSchema(ml.Data.LoadFromEnumerable(new[] { new { text = "a" } }).Schema);
         var output = ml.Transforms.Text.TokenizeRoberta().GetOutputSchema(shape);
         var ids = output.Single(c => c.Name == "input_ids");
         Assert.AreEqual(SchemaShape.Column.VectorKind.VariableVector, ids.Kind);
@@ -116,7 +118,7 @@ public sealed class RobertaTokenizingEstimatorTests
         var engine = ml.Model.CreatePredictionEngine<Doc, Tokenized>(transformer);
         CollectionAssert.AreEqual(s_helloWorldDefault, engine.Predict(new Doc { text = "Hello world" }).Ids);
         var second = engine.Predict(new Doc { text = "" });
-        CollectionAssert.AreEqual(new[] { 50257, 50259 }, second.Ids, "a new example must not reuse the previous row's ids");
+        CollectionAssert.AreEqual(new[] { 0, 2 }, second.Ids, "a new example must not reuse the previous row's ids");
         CollectionAssert.AreEqual(new[] { 1, 1 }, second.Mask);
         CollectionAssert.AreEqual(s_helloWorldDefault, engine.Predict(new Doc { text = "Hello world" }).Ids);
     }
@@ -154,12 +156,30 @@ public sealed class RobertaTokenizingEstimatorTests
     }
 
     [TestMethod]
-    public void SavingIsNotSupportedYet()
+    public void SavesAndLoadsWithItsTokenizer()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(s_docs);
-        var transformer = ml.Transforms.Text.TokenizeRoberta().Fit(data);
+        var tokenizer = RobertaTokenizer.Default;
+        var transformer = ml.Transforms.Text.TokenizeRoberta(new RobertaTokenizingEstimator.Options
+        {
+            AttentionMaskColumnName = "attention_mask",
+            MaxLength = 6,
+            Tokenizer = tokenizer,
+        }).Fit(data);
         using var stream = new MemoryStream();
-        Assert.ThrowsExactly<NotSupportedException>(() => ml.Model.Save(transformer, data.Schema, stream));
+        ml.Model.Save(transformer, data.Schema, stream);
+        stream.Position = 0;
+        var loaded = new MLContext(seed: 2).Model.Load(stream, out _);
+        var expected = transformer.Transform(data).GetColumn<int[]>("input_ids").ToList();
+        var actual = loaded.Transform(data).GetColumn<int[]>("input_ids").ToList();
+        Assert.AreEqual(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            CollectionAssert.AreEqual(expected[i], actual[i], $"row {i}");
+            Assert.IsTrue(actual[i].Length <= 6);
+        }
+        CollectionAssert.AreEqual(expected.Select(e => e.Length).ToList(),
+            loaded.Transform(data).GetColumn<int[]>("attention_mask").Select(m => m.Count(x => x == 1)).ToList());
     }
 }

@@ -2,7 +2,7 @@ using MlNetMlm.Cli;
 
 namespace MlNetMlm.Tests.Tokenization;
 
-/// <summary><c>mlnet-mlm tokenize</c>, run in-process on the offline default tokenizer (GPT-2 ids + specials 50257..50261).</summary>
+/// <summary><c>mlnet-mlm tokenize</c>, run in-process on the offline default tokenizer (specials 0..3, GPT-2 ids + 4, <mask> 50261).</summary>
 [TestClass]
 public sealed class TokenizeCommandTests
 {
@@ -19,7 +19,7 @@ public sealed class TokenizeCommandTests
     {
         var (exit, output, error) = Run("\uFEFF\"Hello world\"\n{\"answers\":{\"text\":[\"Hello\",\"world\"]}}\n\n{\"answers\":{\"text\":\"Hello world\"}}\n", "--field", "answers.text");
         Assert.AreEqual(0, exit, error);
-        Assert.AreEqual("[50257,15496,995,50259]\n[50257,15496,995,50259]\n[50257,15496,995,50259]\n", output);
+        Assert.AreEqual("[0,15500,999,2]\n[0,15500,999,2]\n[0,15500,999,2]\n", output);
     }
 
     [TestMethod]
@@ -27,16 +27,16 @@ public sealed class TokenizeCommandTests
     {
         var (exit, output, error) = Run("{\"text\":\"Hello world\"}\n", "--tokens");
         Assert.AreEqual(0, exit, error);
-        Assert.AreEqual("{\"ids\":[50257,15496,995,50259],\"tokens\":[\"<s>\",\"Hello\",\"Ġworld\",\"</s>\"]}\n", output);
+        Assert.AreEqual("{\"ids\":[0,15500,999,2],\"tokens\":[\"<s>\",\"Hello\",\"Ġworld\",\"</s>\"]}\n", output);
     }
 
     [TestMethod]
     public void DecodeTurnsIdArraysIntoText()
     {
-        var (exit, output, error) = Run("[50257,15496,995,50259]\n[]\n", "--decode");
+        var (exit, output, error) = Run("[0,15500,999,2]\n[]\n", "--decode");
         Assert.AreEqual(0, exit, error);
         Assert.AreEqual("\"<s>Hello world</s>\"\n\"\"\n", output);
-        Assert.AreEqual("\"Hello world\"\n", Run("[50257,15496,995,50259]\n", "--decode", "--skip-special-tokens").Output);
+        Assert.AreEqual("\"Hello world\"\n", Run("[0,15500,999,2]\n", "--decode", "--skip-special-tokens").Output);
     }
 
     [TestMethod]
@@ -53,7 +53,7 @@ public sealed class TokenizeCommandTests
     {
         var (exit, output, error) = Run("\"fine\"\n{\"text\": 42}\n\"never reached\"\n");
         Assert.AreNotEqual(0, exit);
-        Assert.AreEqual("[50257,38125,50259]\n", output, "lines before the bad one are written");
+        Assert.AreEqual("[0,38129,2]\n", output, "lines before the bad one are written");
         StringAssert.Contains(error, "line 2");
         StringAssert.Contains(error, "'text'");
         Assert.IsFalse(error.Contains("   at "), error);
