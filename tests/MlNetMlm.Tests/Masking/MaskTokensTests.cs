@@ -188,6 +188,42 @@ public sealed class MaskTokensTests
     }
 
     [TestMethod]
+    public void WholeWordMaskingOnMobyDickWithRobertaWordStarts()
+    {
+        var rows = TokenIds.MobyDick();
+        var vocabulary = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(RepoPaths.RequireShared("roberta-base", "vocab.json")))!;
+        var isWordStart = WordStarts.FromByteLevelVocabulary(vocabulary, TokenIds.Vocabulary);
+        Assert.IsTrue(isWordStart[vocabulary["\u0120the"]]);
+        Assert.IsFalse(isWordStart[vocabulary["the"]]);
+        var ml = new MLContext(seed: 1);
+        var data = TokenIds.Load(ml, rows);
+        var grouped = ml.Transforms.GroupTexts().Fit(data).Transform(data);
+        var masked = MaskKeepingOriginal(ml, grouped, new MaskTokensOptions { WholeWordMasking = true, IsWordStart = isWordStart });
+        var read = TokenIds.Read(masked, new Random(8), "original", "labels");
+        var specials = new HashSet<int>(TokenIds.Specials);
+        long words = 0, multiToken = 0, chosen = 0, split = 0;
+        foreach (var (ids, labels) in read[0].Zip(read[1]))
+        {
+            for (int i = 0; i < ids.Length;)
+            {
+                if (specials.Contains(ids[i])) { i++; continue; }
+                int end = i + 1;
+                while (end < ids.Length && !specials.Contains(ids[end]) && !isWordStart[ids[end]]) end++;
+                int picked = Enumerable.Range(i, end - i).Count(k => labels[k] != -100);
+                words++;
+                if (end - i > 1) multiToken++;
+                if (picked == end - i) chosen++;
+                else if (picked != 0) split++;
+                i = end;
+            }
+        }
+        Console.WriteLine($"Moby-Dick words {words:N0} ({multiToken:N0} of several tokens), chosen {(double)chosen / words:F4}, split {split}");
+        Assert.IsTrue(multiToken > 10_000);
+        Assert.AreEqual(0L, split);
+        AssertNear(0.15, (double)chosen / words, 5 * Math.Sqrt(0.15 * 0.85 / words), "chosen words");
+    }
+
+    [TestMethod]
     public void RandomReplacementsCoverTheWholeVocabularySpecialsIncluded()
     {
         // As HF does: random ids come from [0, vocabulary), special ids and the original id included.
