@@ -41,7 +41,7 @@ public abstract class TrainingOnlyTransformer : ITransformer
     internal string TrainingOnlyMessage =>
         $"{ComponentName} is training-only: {WhyTrainingOnly}, so it cannot run row by row (PredictionEngine, scoring). " +
         $"Append it with TransformerScope.Training, e.g. estimator.Append(mlContext.Transforms.{ComponentName}(...), TransformerScope.Training), " +
-        "and score with model.GetModelFor(TransformerScope.Scoring).";
+        "read training data with model.Transform(data, TransformerScope.Training), and score with model.GetModelFor(TransformerScope.Scoring).";
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => SaveModel(ctx);
 }

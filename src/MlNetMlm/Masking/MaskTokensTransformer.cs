@@ -9,8 +9,10 @@ namespace MlNetMlm.Masking;
 /// <summary>
 /// Dynamic masking for masked-LM training (Hugging Face's <c>DataCollatorForLanguageModeling</c>): adds
 /// the masked ids and the labels; every cursor draws new masks (see <see cref="MaskTokensOptions.Seed"/>).
-/// Training-only: a scoring pipeline must not mask its inputs, and the output of a row depends on the
-/// pass, not on the row alone.
+/// Training-only, on purpose: a scoring pipeline must not mask its inputs (a PredictionEngine would
+/// silently corrupt them), and a row's output depends on the pass, not on the row alone. A row-to-row
+/// mapper gets no <see cref="Random"/> and no notion of a pass, so fresh masks per epoch would need
+/// hidden mutable state there; as a view, each cursor is one pass with its own seed.
 /// </summary>
 public sealed class MaskTokensTransformer : TrainingOnlyTransformer
 {
