@@ -13,6 +13,7 @@ public static class Program
         var root = new RootCommand("mlnet-mlm: masked-language-model training and fill-mask for RoBERTa models with ML.NET.")
         {
             DoctorCommand.Create(output),
+            BenchModelCommand.Create(output),
         };
         var config = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(config);
