@@ -273,6 +273,16 @@ public static class RobertaCheckpoint
         return string.Join(", ", list.Take(8)) + (list.Count > 8 ? $", … ({list.Count - 8} more)" : "");
     }
 
+    /// <summary>
+    /// The byte-level BPE files of a checkpoint folder (<c>vocab.json</c>, <c>merges.txt</c>), for the tokenizer;
+    /// null when the folder has none.
+    /// </summary>
+    public static (string VocabJson, string MergesTxt)? FindTokenizerFiles(string directory)
+    {
+        string vocab = Path.Combine(directory, "vocab.json"), merges = Path.Combine(directory, "merges.txt");
+        return File.Exists(vocab) && File.Exists(merges) ? (vocab, merges) : null;
+    }
+
     /// <summary>The largest token id in a vocab.json must exist in the model's embedding table.</summary>
     private static void CheckTokenizerVocabulary(string directory, RobertaConfig config, Action<string> log)
     {
