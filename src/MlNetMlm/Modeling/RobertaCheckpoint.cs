@@ -82,16 +82,18 @@ public static class RobertaCheckpoint
         CheckTokenizerVocabulary(directory, config, log);
 
         var stored = ReadWeights(directory);
-        var model = new RobertaForMaskedLM(config);
+        RobertaForMaskedLM? model = null;
         try
         {
+            // A fresh module: if any check fails, it is dropped and nothing the caller holds was touched.
+            model = new RobertaForMaskedLM(config);
             CopyInto(model, stored, log);
             model.eval();
             return model;
         }
         catch
         {
-            model.Dispose();
+            model?.Dispose();
             throw;
         }
         finally
@@ -342,7 +344,15 @@ public static class RobertaCheckpoint
                 // Swap: the old folder is moved aside first, so at no moment is there a half-written target.
                 string old = Path.Combine(parent, $".{name}.old-{Guid.NewGuid():N}");
                 Directory.Move(target, old);
-                Directory.Move(temp, target);
+                try
+                {
+                    Directory.Move(temp, target);
+                }
+                catch
+                {
+                    Directory.Move(old, target);
+                    throw;
+                }
                 Directory.Delete(old, recursive: true);
             }
             else
@@ -360,7 +370,6 @@ public static class RobertaCheckpoint
     private static void WriteFolder(RobertaForMaskedLM model, string dir, CheckpointSaveOptions options, string folderName)
     {
         var config = model.Config.Clone();
-        config.TorchDtype = "float32";
         config.Architectures = ["RobertaForMaskedLM"];
 
         var state = model.state_dict();
