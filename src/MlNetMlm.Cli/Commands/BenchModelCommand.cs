@@ -94,7 +94,7 @@ internal static class BenchModelCommand
 
             // Forward: evaluation-style loss, no autograd graph.
             model.eval();
-            double forwardSeconds = Time(s, () =>
+            double[] forwardSeconds = Time(s, () =>
             {
                 using var noGrad = no_grad();
                 using var step = NewDisposeScope();
@@ -103,7 +103,7 @@ internal static class BenchModelCommand
 
             // Forward + backward: training mode (dropout on), gradients computed and cleared; no optimizer step.
             model.train();
-            double trainSeconds = Time(s, () =>
+            double[] trainSeconds = Time(s, () =>
             {
                 using var step = NewDisposeScope();
                 model.zero_grad();
