@@ -17,6 +17,7 @@ public static class Program
         {
             DoctorCommand.Create(output),
             TokenizeCommand.Create(input ?? Console.In, output, error),
+            BenchModelCommand.Create(output),
         };
         var config = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(config);

@@ -82,16 +82,18 @@ public static class RobertaCheckpoint
         CheckTokenizerVocabulary(directory, config, log);
 
         var stored = ReadWeights(directory);
-        var model = new RobertaForMaskedLM(config);
+        RobertaForMaskedLM? model = null;
         try
         {
+            // A fresh module: if any check fails, it is dropped and nothing the caller holds was touched.
+            model = new RobertaForMaskedLM(config);
             CopyInto(model, stored, log);
             model.eval();
             return model;
         }
         catch
         {
-            model.Dispose();
+            model?.Dispose();
             throw;
         }
         finally
@@ -273,6 +275,16 @@ public static class RobertaCheckpoint
         return string.Join(", ", list.Take(8)) + (list.Count > 8 ? $", … ({list.Count - 8} more)" : "");
     }
 
+    /// <summary>
+    /// The byte-level BPE files of a checkpoint folder (<c>vocab.json</c>, <c>merges.txt</c>), for the tokenizer;
+    /// null when the folder has none.
+    /// </summary>
+    public static (string VocabJson, string MergesTxt)? FindTokenizerFiles(string directory)
+    {
+        string vocab = Path.Combine(directory, "vocab.json"), merges = Path.Combine(directory, "merges.txt");
+        return File.Exists(vocab) && File.Exists(merges) ? (vocab, merges) : null;
+    }
+
     /// <summary>The largest token id in a vocab.json must exist in the model's embedding table.</summary>
     private static void CheckTokenizerVocabulary(string directory, RobertaConfig config, Action<string> log)
     {
@@ -332,7 +344,15 @@ public static class RobertaCheckpoint
                 // Swap: the old folder is moved aside first, so at no moment is there a half-written target.
                 string old = Path.Combine(parent, $".{name}.old-{Guid.NewGuid():N}");
                 Directory.Move(target, old);
-                Directory.Move(temp, target);
+                try
+                {
+                    Directory.Move(temp, target);
+                }
+                catch
+                {
+                    Directory.Move(old, target);
+                    throw;
+                }
                 Directory.Delete(old, recursive: true);
             }
             else
@@ -350,7 +370,6 @@ public static class RobertaCheckpoint
     private static void WriteFolder(RobertaForMaskedLM model, string dir, CheckpointSaveOptions options, string folderName)
     {
         var config = model.Config.Clone();
-        config.TorchDtype = "float32";
         config.Architectures = ["RobertaForMaskedLM"];
 
         var state = model.state_dict();

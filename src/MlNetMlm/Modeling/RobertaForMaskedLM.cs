@@ -26,7 +26,8 @@ public sealed class RobertaForMaskedLM : nn.Module<Tensor, Tensor?, Tensor>
 
     /// <summary>
     /// Builds the module tree with TorchSharp's default initialisation, in the current default dtype
-    /// (keep it float32: converting a tied module afterwards with <c>to(dtype)</c> is not supported).
+    /// (float32 unless changed). <c>to(dtype)</c> and <c>to(device)</c> keep the tie and every key,
+    /// because the decoder reads the word-embedding table afresh at each call.
     /// Use <see cref="FromScratch"/> for HF's initialisation or <see cref="FromPretrained"/> for a checkpoint.
     /// </summary>
     public RobertaForMaskedLM(RobertaConfig config) : base(nameof(RobertaForMaskedLM))

@@ -10,12 +10,27 @@ namespace MlNetMlm.Tests.Modeling;
 [TestClass]
 public sealed class CheckpointErrorTests
 {
-    private static (TempDir Dir, Dictionary<string, Tensor> State) MicroCheckpoint()
+    /// <summary>A folder with a micro model's config.json, and that model's state dict to tamper with before writing.</summary>
+    private sealed class MicroCheckpoint : IDisposable
     {
-        var model = RobertaForMaskedLM.FromScratch(TinyModels.Micro(), seed: 11);
-        var dir = new TempDir();
-        model.Config.Save(Path.Combine(dir.Path, "config.json"));
-        return (dir, model.state_dict());
+        // The model must outlive the state dict: TorchSharp's finalizer frees a collected module's tensors.
+        private readonly RobertaForMaskedLM _model = RobertaForMaskedLM.FromScratch(TinyModels.Micro(), seed: 11);
+        public TempDir Dir { get; } = new();
+        public Dictionary<string, Tensor> State { get; }
+
+        public MicroCheckpoint()
+        {
+            _model.Config.Save(Path.Combine(Dir.Path, "config.json"));
+            State = _model.state_dict();
+        }
+
+        public void Deconstruct(out TempDir dir, out Dictionary<string, Tensor> state) => (dir, state) = (Dir, State);
+
+        public void Dispose()
+        {
+            _model.Dispose();
+            Dir.Dispose();
+        }
     }
 
     private static void WriteSafetensors(TempDir dir, Dictionary<string, Tensor> state) =>
@@ -27,8 +42,8 @@ public sealed class CheckpointErrorTests
     [TestMethod]
     public void MissingKeyIsNamed()
     {
-        var (dir, state) = MicroCheckpoint();
-        using var _ = dir;
+        using var fixture = new MicroCheckpoint();
+        var (dir, state) = fixture;
         state.Remove("roberta.encoder.layer.1.output.dense.bias");
         WriteSafetensors(dir, state);
         var e = LoadFails(dir);
@@ -38,8 +53,8 @@ public sealed class CheckpointErrorTests
     [TestMethod]
     public void UnexpectedKeyIsNamedWithItsFile()
     {
-        var (dir, state) = MicroCheckpoint();
-        using var _ = dir;
+        using var fixture = new MicroCheckpoint();
+        var (dir, state) = fixture;
         state["roberta.encoder.layer.2.output.dense.bias"] = zeros(16);
         WriteSafetensors(dir, state);
         var e = LoadFails(dir);
@@ -49,8 +64,8 @@ public sealed class CheckpointErrorTests
     [TestMethod]
     public void WrongPrefixGetsAHint()
     {
-        var (dir, state) = MicroCheckpoint();
-        using var _ = dir;
+        using var fixture = new MicroCheckpoint();
+        var (dir, state) = fixture;
         var bare = state.Where(kv => kv.Key.StartsWith("roberta.", StringComparison.Ordinal))
                         .ToDictionary(kv => kv.Key["roberta.".Length..], kv => kv.Value);
         WriteSafetensors(dir, bare);
@@ -61,8 +76,8 @@ public sealed class CheckpointErrorTests
     [TestMethod]
     public void PoolerPositionIdsAndStoredDecoderAreAcceptedAndLogged()
     {
-        var (dir, state) = MicroCheckpoint();
-        using var _ = dir;
+        using var fixture = new MicroCheckpoint();
+        var (dir, state) = fixture;
         state["roberta.pooler.dense.weight"] = zeros(16, 16);
         state["roberta.pooler.dense.bias"] = zeros(16);
         state["roberta.embeddings.position_ids"] = arange(34).unsqueeze(0);
@@ -80,8 +95,8 @@ public sealed class CheckpointErrorTests
     [TestMethod]
     public void WrongShapeInSafetensorsNamesKeyAndBothShapes()
     {
-        var (dir, state) = MicroCheckpoint();
-        using var _ = dir;
+        using var fixture = new MicroCheckpoint();
+        var (dir, state) = fixture;
         state["roberta.embeddings.position_embeddings.weight"] = zeros(20, 16);   // model expects [34, 16]
         WriteSafetensors(dir, state);
         var e = LoadFails(dir);
@@ -92,8 +107,8 @@ public sealed class CheckpointErrorTests
     [TestMethod]
     public void BroadcastableShapeIsRefused()
     {
-        var (dir, state) = MicroCheckpoint();
-        using var _ = dir;
+        using var fixture = new MicroCheckpoint();
+        var (dir, state) = fixture;
         state["roberta.embeddings.position_embeddings.weight"] = zeros(1, 16);
         WriteSafetensors(dir, state);
         StringAssert.Contains(LoadFails(dir).Message, "checkpoint has [1, 16]");
@@ -103,8 +118,8 @@ public sealed class CheckpointErrorTests
     [TestMethod]
     public void WrongShapeInPytorchBinNamesKeyAndBothShapes()
     {
-        var (dir, state) = MicroCheckpoint();
-        using var _ = dir;
+        using var fixture = new MicroCheckpoint();
+        var (dir, state) = fixture;
         state["roberta.embeddings.position_embeddings.weight"] = zeros(20, 16);
         PyTorchPickler.PickleStateDict(Path.Combine(dir.Path, RobertaCheckpoint.PytorchFile), state);
         var e = LoadFails(dir);
@@ -114,8 +129,8 @@ public sealed class CheckpointErrorTests
     [TestMethod]
     public void TruncatedSafetensorsIsReported()
     {
-        var (dir, state) = MicroCheckpoint();
-        using var _ = dir;
+        using var fixture = new MicroCheckpoint();
+        var (dir, state) = fixture;
         WriteSafetensors(dir, state);
         string path = Path.Combine(dir.Path, RobertaCheckpoint.SafetensorsFileName);
         byte[] bytes = File.ReadAllBytes(path);
@@ -142,8 +157,8 @@ public sealed class CheckpointErrorTests
     [TestMethod]
     public void OtherModelTypeIsRefused()
     {
-        var (dir, state) = MicroCheckpoint();
-        using var _ = dir;
+        using var fixture = new MicroCheckpoint();
+        var (dir, state) = fixture;
         WriteSafetensors(dir, state);
         string configPath = Path.Combine(dir.Path, "config.json");
         var config = (JsonObject)JsonNode.Parse(File.ReadAllText(configPath))!;
@@ -157,8 +172,8 @@ public sealed class CheckpointErrorTests
     [TestMethod]
     public void TokenizerLargerThanVocabularyIsRefused()
     {
-        var (dir, state) = MicroCheckpoint();
-        using var _ = dir;
+        using var fixture = new MicroCheckpoint();
+        var (dir, state) = fixture;
         WriteSafetensors(dir, state);
         var vocab = new JsonObject();
         for (int i = 0; i < 41; i++) vocab[$"t{i}"] = i;                            // 41 ids, model has 40
@@ -171,8 +186,8 @@ public sealed class CheckpointErrorTests
     [TestMethod]
     public void FolderWithoutWeightsListsWhatWasLookedFor()
     {
-        var (dir, _) = MicroCheckpoint();
-        using var d = dir;
+        using var fixture = new MicroCheckpoint();
+        var dir = fixture.Dir;
         var e = LoadFails(dir);
         StringAssert.Contains(e.Message, "model.safetensors");
         StringAssert.Contains(e.Message, "pytorch_model.bin");

@@ -32,6 +32,11 @@ public sealed class CheckpointRoundTripTests
             Assert.IsTrue(File.Exists(Path.Combine(saved, f)), $"saved folder lacks {f}");
         Assert.AreEqual(0, Directory.GetDirectories(temp.Path, ".*").Length, "no temporary folder may be left beside the target");
         StringAssert.Contains(File.ReadAllText(Path.Combine(saved, "README.md")), "eval_loss");
+        var tokenizer = RobertaCheckpoint.FindTokenizerFiles(saved);
+        Assert.IsNotNull(tokenizer);
+        Assert.IsTrue(File.ReadAllBytes(tokenizer.Value.VocabJson).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(source, "vocab.json"))), "vocab.json copied unchanged");
+        var specials = JsonNode.Parse(File.ReadAllText(Path.Combine(saved, "special_tokens_map.json")))!;
+        Assert.IsTrue(specials["mask_token"]!["lstrip"]!.GetValue<bool>(), "<mask> absorbs the space before it, as HF's RoBERTa tokenizer");
 
         using var reloaded = RobertaForMaskedLM.FromPretrained(saved, _ => { });
         var a = original.state_dict();
