@@ -10,8 +10,11 @@ namespace MlNetMlm.Json;
 /// </summary>
 internal static class JsonObjectReader
 {
-    /// <summary>Reads the whole of <paramref name="utf8"/> as one object into <paramref name="slots"/> (cleared first).</summary>
-    public static void ReadDocument(ReadOnlySpan<byte> utf8, JsonLayout layout, JsonSlot[] slots)
+    /// <summary>
+    /// Reads the whole of <paramref name="utf8"/> as one object into <paramref name="slots"/> (cleared first).
+    /// <paramref name="prefix"/> goes before field names in messages (e.g. <c>answers.</c>).
+    /// </summary>
+    public static void ReadDocument(ReadOnlySpan<byte> utf8, JsonLayout layout, JsonSlot[] slots, string prefix = "")
     {
         foreach (var slot in slots) slot.Clear();
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
@@ -19,7 +22,7 @@ internal static class JsonObjectReader
             throw new JsonValueMismatchException(0, "expected a JSON object ('{'), found nothing");
         if (reader.TokenType != JsonTokenType.StartObject)
             throw new JsonValueMismatchException(reader.TokenStartIndex, $"expected a JSON object ('{{'), found {Describe(reader.TokenType)}");
-        ReadObject(ref reader, utf8, layout, slots, "");
+        ReadObject(ref reader, utf8, layout, slots, prefix);
         if (reader.Read()) // throws on trailing garbage; a second value on the line ends up here
             throw new JsonValueMismatchException(reader.TokenStartIndex, $"expected the end of the line after the object, found {Describe(reader.TokenType)}");
     }
@@ -29,11 +32,15 @@ internal static class JsonObjectReader
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string name = prefix + reader.GetString();
+            string key = reader.GetString()!;
             reader.Read();
-            if (!layout.TryGet(name[prefix.Length..], out var field))
+            if (!layout.TryGet(key, out var field))
+            {
                 reader.Skip();
-            else if (field.Nested is not null)
+                continue;
+            }
+            string name = prefix.Length == 0 ? key : prefix + key;
+            if (field.Nested is not null)
             {
                 if (reader.TokenType == JsonTokenType.StartObject) ReadObject(ref reader, utf8, field.Nested, slots, name + ".");
                 else if (reader.TokenType != JsonTokenType.Null)

@@ -1,0 +1,33 @@
+using MlNetMlm.Json;
+
+namespace MlNetMlm.Flatten;
+
+/// <summary>
+/// Options of <see cref="FlattenJsonEstimator"/>: split text columns that hold JSON objects (such as the
+/// <c>answers</c> column that <c>LoadFromJsonLines</c> gives for ELI5 data) into dotted columns, as
+/// 🤗 datasets' <c>flatten()</c> does: <c>answers</c> → <c>answers.a_id</c>, <c>answers.text</c>, <c>answers.score</c>.
+/// </summary>
+public sealed class FlattenJsonOptions
+{
+    /// <summary>
+    /// The text columns to flatten. Default (empty): every text column whose non-empty values in the
+    /// sampled rows are all JSON objects.
+    /// </summary>
+    public IList<string> InputColumnNames { get; set; } = [];
+
+    /// <summary>
+    /// How many rows, from the first on, <c>Fit</c> reads to infer the fields of the objects. Default: 1000.
+    /// Fields that first appear later are ignored; a later value that does not fit its inferred kind is an error.
+    /// </summary>
+    public int InferenceRows { get; set; } = 1000;
+
+    /// <summary>
+    /// The output columns, with dotted names (<c>answers.text</c>), instead of inferring them; <c>Fit</c> then
+    /// reads no data. Each name's input column is the part before its first dot, unless it starts with one of
+    /// <see cref="InputColumnNames"/> followed by a dot. Default: null (infer).
+    /// </summary>
+    public IList<JsonColumn>? Columns { get; set; }
+
+    /// <summary>Numbers as <c>Double</c> rather than <c>Single</c>. Default: false.</summary>
+    public bool UseDouble { get; set; }
+}
