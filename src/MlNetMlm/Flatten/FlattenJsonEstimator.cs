@@ -14,6 +14,13 @@ namespace MlNetMlm.Flatten;
 /// <c>Fit</c> reads the first <see cref="FlattenJsonOptions.InferenceRows"/> rows to learn the objects' fields
 /// (unless <see cref="FlattenJsonOptions.Columns"/> gives them).
 /// </summary>
+/// <remarks>
+/// ML.NET's <c>EstimatorChain.Fit</c> checks the columns of every step before fitting any, so a later step in
+/// the same chain (such as <c>JoinText("answers.text")</c>) cannot see columns that are only inferred from data.
+/// For such chains give the columns (<see cref="FlattenJsonOptions.Columns"/>, or <see cref="FlattenJsonOptions.Eli5"/>),
+/// flatten while loading (<c>JsonLinesOptions.Flatten</c>), or fit this estimator first and
+/// <c>Append</c> the rest to the fitted transformer.
+/// </remarks>
 public sealed class FlattenJsonEstimator : IEstimator<FlattenJsonTransformer>
 {
     private readonly IHost _host;

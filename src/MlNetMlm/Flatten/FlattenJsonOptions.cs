@@ -30,4 +30,24 @@ public sealed class FlattenJsonOptions
 
     /// <summary>Numbers as <c>Double</c> rather than <c>Single</c>. Default: false.</summary>
     public bool UseDouble { get; set; }
+
+    /// <summary>
+    /// Options that flatten ELI5's nested columns with their known fields, no inference needed:
+    /// <c>answers.a_id</c>, <c>answers.text</c> (text vectors), <c>answers.score</c> (number vector) and the
+    /// <c>url</c> text vectors of <c>title_urls</c>, <c>selftext_urls</c> and <c>answers_urls</c>.
+    /// Because the columns are known before any data is read, later steps of the same
+    /// <c>EstimatorChain</c> can use them (ML.NET checks a chain's columns before fitting it).
+    /// </summary>
+    public static FlattenJsonOptions Eli5() => new()
+    {
+        Columns =
+        [
+            new JsonColumn("answers.a_id", JsonColumnKind.TextVector),
+            new JsonColumn("answers.text", JsonColumnKind.TextVector),
+            new JsonColumn("answers.score", JsonColumnKind.NumberVector),
+            new JsonColumn("title_urls.url", JsonColumnKind.TextVector),
+            new JsonColumn("selftext_urls.url", JsonColumnKind.TextVector),
+            new JsonColumn("answers_urls.url", JsonColumnKind.TextVector),
+        ],
+    };
 }

@@ -154,7 +154,10 @@ public sealed class FlattenJsonTests
         string path = RepoPaths.RequireShared("corpora", "sotu-eli5-shaped.jsonl");
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromJsonLines(path);
-        var flat = ml.Transforms.FlattenJson().Fit(data).Transform(data);
+        var model = ml.Transforms.FlattenJson().Fit(data);
+        // What was inferred is exactly the ELI5 preset.
+        CollectionAssert.AreEquivalent(FlattenJsonOptions.Eli5().Columns!.ToArray(), model.Groups.SelectMany(g => g.Columns).ToArray());
+        var flat = model.Transform(data);
         foreach (var name in new[] { "answers.a_id", "answers.text", "title_urls.url", "selftext_urls.url", "answers_urls.url" })
             Assert.AreEqual(new VectorDataViewType(TextDataViewType.Instance), flat.Schema[name].Type, name);
         Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single), flat.Schema["answers.score"].Type);
