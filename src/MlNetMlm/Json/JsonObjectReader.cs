@@ -32,7 +32,7 @@ internal static class JsonObjectReader
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string key = reader.GetString()!;
+            string key = JsonStrings.Read(ref reader);
             reader.Read();
             if (!layout.TryGet(key, out var field))
             {
@@ -65,10 +65,10 @@ internal static class JsonObjectReader
                 slot.Text = Encoding.UTF8.GetString(utf8[(int)start..(int)reader.BytesConsumed]).AsMemory();
                 return;
             case JsonColumnKind.Text when token == JsonTokenType.String:
-                slot.Text = reader.GetString().AsMemory();
+                slot.Text = JsonStrings.Read(ref reader).AsMemory();
                 return;
             case JsonColumnKind.Number when token == JsonTokenType.Number:
-                slot.Number = reader.GetDouble();
+                slot.Number = Number(ref reader, name);
                 return;
             case JsonColumnKind.Boolean when token is JsonTokenType.True or JsonTokenType.False:
                 slot.Boolean = token == JsonTokenType.True;
@@ -76,7 +76,7 @@ internal static class JsonObjectReader
             case JsonColumnKind.TextVector when token == JsonTokenType.StartArray:
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    if (reader.TokenType == JsonTokenType.String) slot.Texts.Add(reader.GetString().AsMemory());
+                    if (reader.TokenType == JsonTokenType.String) slot.Texts.Add(JsonStrings.Read(ref reader).AsMemory());
                     else if (reader.TokenType == JsonTokenType.Null) slot.Texts.Add(ReadOnlyMemory<char>.Empty);
                     else throw Mismatch(ref reader, name, "an item of an array of strings", reader.TokenType);
                 }
@@ -84,7 +84,7 @@ internal static class JsonObjectReader
             case JsonColumnKind.NumberVector when token == JsonTokenType.StartArray:
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    if (reader.TokenType == JsonTokenType.Number) slot.Numbers.Add(reader.GetDouble());
+                    if (reader.TokenType == JsonTokenType.Number) slot.Numbers.Add(Number(ref reader, name));
                     else if (reader.TokenType == JsonTokenType.Null) slot.Numbers.Add(double.NaN);
                     else throw Mismatch(ref reader, name, "an item of an array of numbers", reader.TokenType);
                 }
@@ -93,6 +93,12 @@ internal static class JsonObjectReader
                 throw Mismatch(ref reader, name, Expected(kind), token);
         }
     }
+
+    // A number too large for Double (1e400) is refused rather than turned into infinity.
+    private static double Number(ref Utf8JsonReader reader, string name) =>
+        reader.TryGetDouble(out double value) && double.IsFinite(value)
+            ? value
+            : throw new JsonValueMismatchException(reader.TokenStartIndex, $"field '{name}' holds a number outside the range of Double");
 
     private static JsonValueMismatchException Mismatch(ref Utf8JsonReader reader, string name, string expected, JsonTokenType found) =>
         new(reader.TokenStartIndex, $"field '{name}' should be {expected}, but is {Describe(found)}");

@@ -52,7 +52,7 @@ internal sealed class JsonSchemaInference
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string name = prefix + reader.GetString();
+            string name = prefix + JsonStrings.Read(ref reader);
             reader.Read();
             var kind = Classify(ref reader);
             Record(name, kind, where);

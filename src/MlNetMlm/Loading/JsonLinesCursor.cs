@@ -49,6 +49,7 @@ internal sealed class JsonLinesCursor : DataViewRowCursor
             if (JsonLinesDataView.IsBlank(_lines.Line)) continue;
             try
             {
+                JsonLinesDataView.RequireUtf8(_lines.Line);
                 JsonObjectReader.ReadDocument(_lines.Line, _parent.Layout, _slots);
             }
             catch (Exception e) when (e is JsonException or JsonValueMismatchException)

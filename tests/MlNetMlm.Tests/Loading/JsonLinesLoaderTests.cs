@@ -221,4 +221,31 @@ public sealed class JsonLinesLoaderTests
         var again = ml.Data.TrainTestSplit(data, testFraction: 0.2, seed: 7).TestSet.GetColumn<float>("i").ToArray();
         CollectionAssert.AreEqual(test, again);
     }
+
+    [TestMethod]
+    public void InvalidUtf8IsRefusedAtItsByte()
+    {
+        using var temp = new TempFiles();
+        string path = temp.PathOf("latin1.jsonl");
+        // "café" written in Latin-1: the 0xE9 byte is not UTF-8.
+        File.WriteAllBytes(path, [.. "{\"t\": \"ok\"}\n{\"t\": \"caf"u8, 0xE9, .. "\"}\n"u8]);
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromJsonLines(path, new JsonLinesOptions { Columns = [new JsonColumn("t", JsonColumnKind.Text)] });
+        var e = Assert.ThrowsExactly<JsonLinesFormatException>(() => data.GetColumn<string>("t").ToArray());
+        StringAssert.StartsWith(e.Message, $"{path}:2:11: the line is not valid UTF-8");
+    }
+
+    [TestMethod]
+    public void EscapesIncludingLoneSurrogatesReadLikePython()
+    {
+        using var temp = new TempFiles();
+        // Python's json.dumps("a\ud800b\n\u00e9") writes a lone surrogate escape; json.loads reads it back as is.
+        string path = temp.Write("esc.jsonl", "{\"t\": \"a\\ud800b\\n\\u00e9\", \"n\": 1e400}\n");
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromJsonLines(path, new JsonLinesOptions { Columns = [new JsonColumn("t", JsonColumnKind.Text)] });
+        Assert.AreEqual("a\ud800b\né", data.GetColumn<string>("t").Single());
+        var numbers = ml.Data.LoadFromJsonLines(path, new JsonLinesOptions { Columns = [new JsonColumn("n", JsonColumnKind.Number)] });
+        var e = Assert.ThrowsExactly<JsonLinesFormatException>(() => numbers.GetColumn<float>("n").ToArray());
+        StringAssert.Contains(e.Message, "field 'n' holds a number outside the range of Double");
+    }
 }
