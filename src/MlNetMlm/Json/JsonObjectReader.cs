@@ -62,10 +62,10 @@ internal static class JsonObjectReader
                 long start = reader.TokenStartIndex;
                 reader.Skip();
                 // After Skip() the reader sits on the value's last token: the value is [start, BytesConsumed).
-                slot.Text = Encoding.UTF8.GetString(utf8[(int)start..(int)reader.BytesConsumed]).AsMemory();
+                if (slot.Active) slot.Text = Encoding.UTF8.GetString(utf8[(int)start..(int)reader.BytesConsumed]).AsMemory();
                 return;
             case JsonColumnKind.Text when token == JsonTokenType.String:
-                slot.Text = JsonStrings.Read(ref reader).AsMemory();
+                if (slot.Active) slot.Text = JsonStrings.Read(ref reader).AsMemory();
                 return;
             case JsonColumnKind.Number when token == JsonTokenType.Number:
                 slot.Number = Number(ref reader, name);
@@ -76,8 +76,8 @@ internal static class JsonObjectReader
             case JsonColumnKind.TextVector when token == JsonTokenType.StartArray:
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    if (reader.TokenType == JsonTokenType.String) slot.Texts.Add(JsonStrings.Read(ref reader).AsMemory());
-                    else if (reader.TokenType == JsonTokenType.Null) slot.Texts.Add(ReadOnlyMemory<char>.Empty);
+                    if (reader.TokenType == JsonTokenType.String) { if (slot.Active) slot.Texts.Add(JsonStrings.Read(ref reader).AsMemory()); }
+                    else if (reader.TokenType == JsonTokenType.Null) { if (slot.Active) slot.Texts.Add(ReadOnlyMemory<char>.Empty); }
                     else throw Mismatch(ref reader, name, "an item of an array of strings", reader.TokenType);
                 }
                 return;

@@ -7,8 +7,9 @@ using MlNetMlm.Json;
 namespace MlNetMlm.Loading;
 
 /// <summary>
-/// One pass over a <see cref="JsonLinesDataView"/>: reads a line per row and parses it at once (all
-/// columns, so that whether a line is bad does not depend on which columns are asked for).
+/// One pass over a <see cref="JsonLinesDataView"/>: reads a line per row and parses it at once. Every
+/// column is checked, so whether a line is bad does not depend on which columns are asked for; only the
+/// active ones are decoded.
 /// </summary>
 internal sealed class JsonLinesCursor : DataViewRowCursor
 {
@@ -29,8 +30,10 @@ internal sealed class JsonLinesCursor : DataViewRowCursor
         _lines = new JsonLineSource(parent.Inputs);
         _slots = parent.Columns.Select(_ => new JsonSlot()).ToArray();
         _getters = new Delegate?[parent.Columns.Count];
+        foreach (var slot in _slots) slot.Active = false;
         foreach (var column in active)
         {
+            _slots[column.Index].Active = true;
             var kind = parent.Columns[column.Index].Kind;
             _getters[column.Index] = JsonColumnTypes.Getter(kind, parent.Options.UseDouble, _slots[column.Index], static () => { });
         }
