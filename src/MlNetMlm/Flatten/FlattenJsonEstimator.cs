@@ -94,7 +94,7 @@ public sealed class FlattenJsonEstimator : IEstimator<FlattenJsonTransformer>
         foreach (var sample in samples.Where(s => !s.Rejected))
         {
             foreach (var warning in sample.Inference.Warnings) ch.Warning($"{FlattenJsonTransformer.Component}: {warning}");
-            if (sample.Objects == 0) ch.Warning($"{FlattenJsonTransformer.Component}: column '{sample.Column.Name}' had no JSON object in the first {rows} row(s); nothing was flattened from it.");
+            if (sample.Objects == 0 && !auto) ch.Warning($"{FlattenJsonTransformer.Component}: column '{sample.Column.Name}' had no JSON object in the first {rows} row(s); nothing was flattened from it.");
         }
         if (auto && groups.Count == 0)
             throw new InvalidDataException($"{FlattenJsonTransformer.Component}: no text column holds JSON objects in the first {rows} row(s). Columns present: {SchemaChecks.Describe(input.Schema)}.");

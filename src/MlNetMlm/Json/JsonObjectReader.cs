@@ -24,7 +24,7 @@ internal static class JsonObjectReader
             throw new JsonValueMismatchException(reader.TokenStartIndex, $"expected a JSON object ('{{'), found {Describe(reader.TokenType)}");
         ReadObject(ref reader, utf8, layout, slots, prefix);
         if (reader.Read()) // throws on trailing garbage; a second value on the line ends up here
-            throw new JsonValueMismatchException(reader.TokenStartIndex, $"expected the end of the line after the object, found {Describe(reader.TokenType)}");
+            throw new JsonValueMismatchException(reader.TokenStartIndex, $"expected nothing after the object, found {Describe(reader.TokenType)}");
     }
 
     /// <summary>Reads the object whose <c>{</c> the reader is on; leaves the reader on its <c>}</c>.</summary>

@@ -44,7 +44,7 @@ internal sealed class JsonSchemaInference
         var check = reader;
         check.Skip();
         if (check.Read())
-            throw new JsonValueMismatchException(check.TokenStartIndex, $"expected the end of the line after the object, found {JsonObjectReader.Describe(check.TokenType)}");
+            throw new JsonValueMismatchException(check.TokenStartIndex, $"expected nothing after the object, found {JsonObjectReader.Describe(check.TokenType)}");
         ObserveObject(ref reader, prefix, where);
     }
 
