@@ -67,6 +67,52 @@ public sealed class Eli5SampleTests
         CollectionAssert.AreEqual(chained.GetColumn<string>("answers.text").ToArray(), stepwise.GetColumn<string>("answers.text").ToArray());
     }
 
+    private sealed class Question
+    {
+        [ColumnName("answers")]
+        public string Answers { get; set; } = "";
+
+        [ColumnName("title_urls")]
+        public string TitleUrls { get; set; } = "";
+
+        [ColumnName("selftext_urls")]
+        public string SelftextUrls { get; set; } = "";
+
+        [ColumnName("answers_urls")]
+        public string AnswersUrls { get; set; } = "";
+    }
+
+    private sealed class Joined
+    {
+        [ColumnName("answers.text")]
+        public string Text { get; set; } = "";
+
+        [ColumnName("answers.score")]
+        public float[] Scores { get; set; } = [];
+    }
+
+    [TestMethod]
+    public void FlattenAndJoinChainSavesLoadsAndPredicts()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = MlNetMlmSamples.Eli5(ml);
+        var model = ml.Transforms.FlattenJson(FlattenJsonOptions.Eli5()).Append(ml.Transforms.Text.JoinText("answers.text")).Fit(data);
+        string path = Path.Combine(Path.GetTempPath(), $"eli5-chain-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(model, data.Schema, path);
+            var fresh = new MLContext(seed: 2);
+            var engine = fresh.Model.CreatePredictionEngine<Question, Joined>(fresh.Model.Load(path, out _));
+            var result = engine.Predict(new Question { Answers = """{"a_id": ["x-0", "x-1"], "text": ["Stars are suns.", "Very far away."], "score": [4, 1]}""" });
+            Assert.AreEqual("Stars are suns. Very far away.", result.Text);
+            CollectionAssert.AreEqual(new float[] { 4, 1 }, result.Scores);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [TestMethod]
     public void SplitsIntoTrainAndTest()
     {
