@@ -1,0 +1,143 @@
+using System.Text.Json;
+
+namespace MlNetMlm.Json;
+
+/// <summary>
+/// Infers columns from sample JSON objects. Each field's kind comes from the values seen: strings →
+/// Text, numbers → Number, booleans → Boolean, arrays of strings / numbers → vectors, objects →
+/// Json (or, when nesting, dotted columns for their fields), anything else → Json. A field seen
+/// only as null, or only as empty arrays, becomes Text, or TextVector. A field whose sampled values
+/// disagree (a number here, a string there) becomes Json, so nothing is lost, and a warning says so.
+/// </summary>
+internal sealed class JsonSchemaInference
+{
+    private enum Seen { Nothing, Text, Number, Boolean, TextVector, NumberVector, EmptyArray, Json, Object }
+
+    private sealed class Entry(string where)
+    {
+        public Seen Kind;
+        public string FirstWhere = where;
+    }
+
+    private readonly bool _nest;
+    private readonly Dictionary<string, Entry> _fields = new(StringComparer.Ordinal);
+    private readonly List<string> _order = [];
+    private readonly List<string> _warnings = [];
+
+    /// <param name="nest">Whether nested objects become dotted columns (flattening) rather than Json text.</param>
+    public JsonSchemaInference(bool nest) => _nest = nest;
+
+    /// <summary>Messages about fields whose sampled values disagreed.</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    /// <summary>
+    /// Reads one object from <paramref name="utf8"/> and records its fields, named with <paramref name="prefix"/>
+    /// in front. <paramref name="where"/> (e.g. <c>file:12</c>) is used in messages. Throws <see cref="JsonException"/>
+    /// or <see cref="JsonValueMismatchException"/> when the text is not one JSON object.
+    /// </summary>
+    public void Observe(ReadOnlySpan<byte> utf8, string prefix, string where)
+    {
+        var reader = new Utf8JsonReader(utf8);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            throw new JsonValueMismatchException(reader.TokenStartIndex, $"expected a JSON object ('{{'), found {(reader.TokenType == JsonTokenType.None ? "nothing" : JsonObjectReader.Describe(reader.TokenType))}");
+        // Syntax-check the whole text before recording anything, so a broken line adds no fields.
+        var check = reader;
+        check.Skip();
+        if (check.Read())
+            throw new JsonValueMismatchException(check.TokenStartIndex, $"expected nothing after the object, found {JsonObjectReader.Describe(check.TokenType)}");
+        ObserveObject(ref reader, prefix, where);
+    }
+
+    private void ObserveObject(ref Utf8JsonReader reader, string prefix, string where)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string name = prefix + JsonStrings.Read(ref reader);
+            reader.Read();
+            var kind = Classify(ref reader);
+            Record(name, kind, where);
+            if (kind == Seen.Object) ObserveObject(ref reader, name + ".", where);
+        }
+    }
+
+    /// <summary>The kind of the value at the reader; skips over it unless it is an object to nest into.</summary>
+    private Seen Classify(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String: return Seen.Text;
+            case JsonTokenType.Number: return Seen.Number;
+            case JsonTokenType.True or JsonTokenType.False: return Seen.Boolean;
+            case JsonTokenType.Null: return Seen.Nothing;
+            case JsonTokenType.StartObject:
+                if (_nest) return Seen.Object;
+                reader.Skip();
+                return Seen.Json;
+        }
+        // An array: its items decide.
+        var items = Seen.EmptyArray;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            var item = reader.TokenType switch
+            {
+                JsonTokenType.String => Seen.TextVector,
+                JsonTokenType.Number => Seen.NumberVector,
+                JsonTokenType.Null => Seen.EmptyArray,
+                _ => Seen.Json,
+            };
+            if (item == Seen.Json || (items != Seen.EmptyArray && item != Seen.EmptyArray && item != items))
+            {
+                reader.Skip();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) reader.Skip();
+                return Seen.Json; // list of lists, list of objects, or mixed items
+            }
+            if (item != Seen.EmptyArray) items = item;
+        }
+        return items;
+    }
+
+    private void Record(string name, Seen kind, string where)
+    {
+        if (!_fields.TryGetValue(name, out var entry))
+        {
+            _fields[name] = entry = new Entry(where);
+            _order.Add(name);
+        }
+        if (kind == Seen.Nothing || kind == entry.Kind) return;
+        if (entry.Kind == Seen.Nothing) { entry.Kind = kind; entry.FirstWhere = where; return; }
+        if (entry.Kind == Seen.EmptyArray && kind is Seen.TextVector or Seen.NumberVector) { entry.Kind = kind; return; }
+        if (kind == Seen.EmptyArray && entry.Kind is Seen.TextVector or Seen.NumberVector) return;
+        if (entry.Kind == Seen.Object || kind == Seen.Object)
+            throw new InvalidDataException($"Field '{name}' is {Name(entry.Kind)} at {entry.FirstWhere} but {Name(kind)} at {where}; flattening needs it to be an object everywhere. Give the columns explicitly.");
+        if (entry.Kind != Seen.Json)
+            _warnings.Add($"Field '{name}' is {Name(entry.Kind)} at {entry.FirstWhere} but {Name(kind)} at {where}: it is kept as JSON text.");
+        entry.Kind = Seen.Json;
+    }
+
+    /// <summary>The inferred columns in order of first appearance (objects that were nested into are not columns themselves).</summary>
+    public IReadOnlyList<JsonColumn> Columns() =>
+        _order.Select(name => (name, kind: _fields[name].Kind))
+            .Where(f => f.kind != Seen.Object)
+            .Select(f => new JsonColumn(f.name, f.kind switch
+            {
+                Seen.Nothing or Seen.Text => JsonColumnKind.Text,
+                Seen.Number => JsonColumnKind.Number,
+                Seen.Boolean => JsonColumnKind.Boolean,
+                Seen.EmptyArray or Seen.TextVector => JsonColumnKind.TextVector,
+                Seen.NumberVector => JsonColumnKind.NumberVector,
+                _ => JsonColumnKind.Json,
+            }))
+            .ToList();
+
+    private static string Name(Seen kind) => kind switch
+    {
+        Seen.Text => "a string",
+        Seen.Number => "a number",
+        Seen.Boolean => "a boolean",
+        Seen.TextVector => "an array of strings",
+        Seen.NumberVector => "an array of numbers",
+        Seen.EmptyArray => "an empty array",
+        Seen.Object => "an object",
+        _ => "a JSON value of mixed kinds",
+    };
+}
