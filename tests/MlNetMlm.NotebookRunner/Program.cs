@@ -62,22 +62,26 @@ public static class Program
         using var kernel = CreateKernel();
         var report = new RunReport();
         var clock = Stopwatch.StartNew();
-        int cellNumber = 0, executionCount = 0;
+        int cellNumber = 0, codeCellNumber = 0, executionCount = 0;
         foreach (var cell in notebook.Elements)
         {
             cellNumber++;
-            if (cell.KernelName is not ("csharp" or "c#" or "C#"))
-                continue; // markdown (and anything that is not C#) is not run
+            if (cell.KernelName == "markdown")
+                continue;
+            // A code cell without kernel metadata runs in the notebook's default kernel, as in Polyglot Notebooks;
+            // any other kernel name is sent as it is (and fails if this kernel has no such subkernel).
+            codeCellNumber++;
+            string target = cell.KernelName is null or "" or "c#" or "C#" ? "csharp" : cell.KernelName;
             string code = PrepareCode(cell.Contents, options);
             var cellClock = Stopwatch.StartNew();
-            var result = await kernel.SendAsync(new SubmitCode(code, "csharp"));
+            var result = await kernel.SendAsync(new SubmitCode(code, target));
             var cellReport = CellReport.From(cellNumber, cell.Contents, result.Events);
             cellReport.Seconds = Math.Round(cellClock.Elapsed.TotalSeconds, 2);
             report.Cells.Add(cellReport);
             Console.WriteLine($"cell {cellNumber}: {(cellReport.Error is null ? "ok" : "FAILED")} in {cellReport.Seconds:F1} s — {FirstLine(cell.Contents)}");
             if (cellReport.Error is not null)
             {
-                report.Failure = $"Notebook cell {cellNumber} failed ({FirstLine(cell.Contents)}):{Environment.NewLine}{cellReport.Error}";
+                report.Failure = $"Notebook cell {cellNumber} (code cell {codeCellNumber}) failed: {FirstLine(cell.Contents)}{Environment.NewLine}{cellReport.Error}";
                 break;
             }
             cell.Outputs.Clear();

@@ -51,7 +51,7 @@ public sealed class CellReport
                     errors.Add(error.Message);
                     break;
                 case CommandFailed failed:
-                    errors.Add(failed.Exception is { } ex ? $"{failed.Message}{Environment.NewLine}{ex}" : failed.Message);
+                    errors.Add(string.IsNullOrWhiteSpace(failed.Message) && failed.Exception is { } ex ? ex.ToString() : failed.Message);
                     break;
                 // Last: errors, returns and streams are display events too.
                 case DisplayEvent displayed and not ReturnValueProduced:
@@ -59,8 +59,11 @@ public sealed class CellReport
                     break;
             }
         }
+        // The kernel often reports one error twice (ErrorProduced, then CommandFailed): keep each text once.
+        var distinct = errors.Where(e => !string.IsNullOrWhiteSpace(e)).Distinct().ToList();
+        distinct.RemoveAll(e => distinct.Any(other => other != e && other.Contains(e, StringComparison.Ordinal)));
         if (errors.Count > 0)
-            cell.Error = string.Join(Environment.NewLine, errors.Distinct());
+            cell.Error = distinct.Count > 0 ? string.Join(Environment.NewLine, distinct) : "(the kernel reported a failure without a message)";
         return cell;
     }
 
