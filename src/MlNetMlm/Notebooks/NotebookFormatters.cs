@@ -25,6 +25,8 @@ public static class NotebookFormatters
         NotebookFormatter.Html<torch.Tensor>(TensorHtml),
         // The kernel has no HTML view of DataFrame of its own; without this it lists the frame's properties.
         NotebookFormatter.Html<DataFrame>(df => DataFrameHtml(df, MaxDataFrameRows)),
+        // The kernel's own plain-text view of a DataFrame throws on empty ML.NET vector cells.
+        new(typeof(DataFrame), "text/plain", df => DataFrameText((DataFrame)df, MaxDataFrameRows)),
     ];
 
     /// <summary>A small table: whether and how TorchSharp's native libraries were loaded.</summary>
@@ -78,6 +80,23 @@ public static class NotebookFormatters
         html.Append("</tbody></table>");
         string count = frame.Rows.Count == shown ? $"{frame.Rows.Count} rows" : $"first {shown} of {frame.Rows.Count} rows";
         return html.Append("<p><small>").Append(count).Append(" × ").Append(frame.Columns.Count).Append(" columns</small></p>").ToString();
+    }
+
+    /// <summary>The same as <see cref="DataFrameHtml"/>, as plain text with aligned columns.</summary>
+    public static string DataFrameText(DataFrame frame, int maxRows = MaxDataFrameRows)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxRows);
+        long shown = Math.Min(frame.Rows.Count, maxRows);
+        var rows = new List<string[]> { frame.Columns.Select(c => c.Name).ToArray() };
+        for (long i = 0; i < shown; i++)
+            rows.Add(frame.Columns.Select(c => CellText(c[i]).ReplaceLineEndings(" ")).ToArray());
+        int[] widths = Enumerable.Range(0, frame.Columns.Count).Select(j => rows.Max(r => r[j].Length)).ToArray();
+        var text = new StringBuilder();
+        foreach (var row in rows)
+            text.AppendJoin("  ", row.Select((cell, j) => cell.PadRight(widths[j]))).Append('\n');
+        string count = frame.Rows.Count == shown ? $"{frame.Rows.Count} rows" : $"first {shown} of {frame.Rows.Count} rows";
+        return text.Append('(').Append(count).Append(" × ").Append(frame.Columns.Count).Append(" columns)").ToString();
     }
 
     private static string CellText(object? value)

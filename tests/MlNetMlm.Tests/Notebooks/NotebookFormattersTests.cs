@@ -34,6 +34,13 @@ public sealed class NotebookFormattersTests
         StringAssert.Contains(html, "<td>[]</td>");
         StringAssert.Contains(html, "<td>a &lt;b&gt;</td>", "Text must be HTML-encoded.");
         StringAssert.Contains(html, "2 rows × 2 columns");
+
+        string text = NotebookFormatters.DataFrameText(data.ToDataFrame());
+        string[] lines = text.Split('\n');
+        Assert.AreEqual("Title  answers.text", lines[0].TrimEnd());
+        Assert.AreEqual("a <b>  [\"x & y\", \"z\"]", lines[1].TrimEnd());
+        Assert.AreEqual("c      []", lines[2].TrimEnd());
+        Assert.AreEqual("(2 rows × 2 columns)", lines[3]);
     }
 
     [TestMethod]
@@ -79,7 +86,7 @@ public sealed class NotebookFormattersTests
         foreach (var f in NotebookFormatters.All)
         {
             Assert.IsTrue(samples.TryGetValue(f.Type, out var sample), $"Add a sample of {f.Type} to this test.");
-            Assert.AreEqual("text/html", f.MimeType);
+            CollectionAssert.Contains(new[] { "text/html", "text/plain" }, f.MimeType);
             Assert.IsFalse(string.IsNullOrEmpty(f.Format(sample)), $"{f.Type} formatted to nothing");
         }
     }
