@@ -94,7 +94,7 @@ public static class NotebookFormatters
         int[] widths = Enumerable.Range(0, frame.Columns.Count).Select(j => rows.Max(r => r[j].Length)).ToArray();
         var text = new StringBuilder();
         foreach (var row in rows)
-            text.AppendJoin("  ", row.Select((cell, j) => cell.PadRight(widths[j]))).Append('\n');
+            text.Append(string.Join("  ", row.Select((cell, j) => cell.PadRight(widths[j]))).TrimEnd()).Append('\n');
         string count = frame.Rows.Count == shown ? $"{frame.Rows.Count} rows" : $"first {shown} of {frame.Rows.Count} rows";
         return text.Append('(').Append(count).Append(" × ").Append(frame.Columns.Count).Append(" columns)").ToString();
     }
