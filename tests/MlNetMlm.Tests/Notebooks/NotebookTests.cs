@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+
+namespace MlNetMlm.Tests.Notebooks;
+
+/// <summary>
+/// Runs notebooks/masked-language-modeling.ipynb the way a user does: MlNetMlm comes from a NuGet package
+/// (packed here with a version unique to this run, into the local feed artifacts/packages) through
+/// <c>#r "nuget: ..."</c>, in a fresh .NET Interactive C# kernel. The kernel runs in its own process
+/// (tests/MlNetMlm.NotebookRunner): this test host has already loaded TorchSharp and its native
+/// libraries, which would hide exactly the failures this test is for.
+/// Set MLNETMLM_UPDATE_NOTEBOOK_OUTPUTS=1 to also save the run's outputs into the notebook.
+/// </summary>
+[TestClass]
+[TestCategory("Notebook")]
+public sealed class NotebookTests
+{
+    private const string UpdateOutputsVariable = "MLNETMLM_UPDATE_NOTEBOOK_OUTPUTS";
+    private static readonly TimeSpan RunnerTimeout = TimeSpan.FromMinutes(5);
+
+    private static string NotebookPath => Path.Combine(RepoPaths.Root, "notebooks", "masked-language-modeling.ipynb");
+    private static string Feed => Path.Combine(RepoPaths.Root, "artifacts", "packages");
+
+    private static string NuGetPackagesRoot =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } root
+            ? root
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    /// <summary>The configuration this test assembly was built in; the library and the runner were built alongside.</summary>
+    private static string Configuration =>
+        typeof(NotebookTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+
+    [TestMethod]
+    [Timeout(8 * 60 * 1000, CooperativeCancellation = true)]
+    public void EveryCellRunsWithTheFreshlyPackedLibrary()
+    {
+        var cacheBefore = TorchSharpCacheListing();
+        string version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
+        string reportPath = Path.Combine(Path.GetTempPath(), $"mlnetmlm-notebook-{version}.json");
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            Pack(version);
+            Console.WriteLine($"packed MlNetMlm {version} in {clock.Elapsed.TotalSeconds:F1} s");
+
+            // The probe runs in the kernel after the last cell: how TorchSharp got loaded there, and from where.
+            const string probe = "$\"{MlNetMlm.Interop.TorchRuntime.Status.Loaded}|{MlNetMlm.Interop.TorchRuntime.Status.Method}|{typeof(TorchSharp.torch).Assembly.Location}\"";
+            var args = new List<string> { RunnerDll(), NotebookPath, "--feed", Feed, "--version", version, "--report", reportPath, "--probe", probe };
+            bool update = Environment.GetEnvironmentVariable(UpdateOutputsVariable) == "1";
+            if (update) args.Add("--write-outputs");
+            var (exitCode, output) = Run("dotnet", args, RunnerTimeout);
+            Console.WriteLine(output);
+            Console.WriteLine($"notebook run (pack included): {clock.Elapsed.TotalSeconds:F1} s");
+
+            Assert.IsTrue(File.Exists(reportPath), $"The notebook runner wrote no report (exit code {exitCode}):\n{output}");
+            using var report = JsonDocument.Parse(File.ReadAllText(reportPath));
+            var root = report.RootElement;
+            if (root.GetProperty("Failure").GetString() is { } failure)
+                Assert.Fail(failure);
+            Assert.AreEqual(0, exitCode, $"The notebook runner failed:\n{output}");
+
+            var cells = root.GetProperty("Cells").EnumerateArray().ToList();
+            Assert.AreEqual(CodeCellCount(), cells.Count, "Every code cell of the notebook must have run.");
+            string allOutputs = string.Join("\n", cells.SelectMany(c => c.GetProperty("Outputs").EnumerateArray())
+                .SelectMany(o => o.GetProperty("Data").EnumerateObject().Select(d => d.Value.GetString())));
+
+            // The kernel found the extension in the package under test (not some other version).
+            string extension = Path.Combine("mlnetmlm", version.ToLowerInvariant(), "interactive-extensions", "dotnet", "extension.dib");
+            StringAssert.Contains(allOutputs, extension, "The kernel did not run MlNetMlm's extension.dib from the freshly packed package.");
+            // Its formatters are the ones in use (for DataFrame, despite Microsoft.Data.Analysis's own extension).
+            StringAssert.Contains(allOutputs, "class=\"mlnetmlm-torch-status\"", "TorchNativeStatus was not shown by MlNetMlm's formatter.");
+            StringAssert.Contains(allOutputs, "class=\"mlnetmlm-dataframe\"", "The DataFrame was not shown by MlNetMlm's formatter.");
+
+            // TorchSharp in the kernel came from the NuGet cache and was loaded by MlNetMlm's compat layer.
+            string[] probeValue = (root.GetProperty("ProbeValue").GetString() ?? "").Split('|');
+            Assert.AreEqual(3, probeValue.Length, $"Unexpected probe value: {string.Join('|', probeValue)}");
+            Assert.AreEqual("True", probeValue[0], "TorchSharp's native libraries were not loaded in the kernel.");
+            CollectionAssert.Contains(new[] { "original", "patched-copy" }, probeValue[1], "TorchSharp was not loaded through MlNetMlm's loader.");
+            StringAssert.StartsWith(Path.GetFullPath(probeValue[2]), Path.GetFullPath(NuGetPackagesRoot), "The kernel's TorchSharp.dll should come from the NuGet cache.");
+            Console.WriteLine($"TorchSharp in the kernel: {probeValue[1]}, from {probeValue[2]}");
+            if (update) Console.WriteLine($"outputs saved into {NotebookPath}");
+        }
+        finally
+        {
+            // Per-run leftovers: the package in the local feed and its copy in the NuGet cache (ours only).
+            File.Delete(Path.Combine(Feed, $"MlNetMlm.{version}.nupkg"));
+            string extracted = Path.Combine(NuGetPackagesRoot, "mlnetmlm", version.ToLowerInvariant());
+            if (Directory.Exists(extracted)) Directory.Delete(extracted, recursive: true);
+            File.Delete(reportPath);
+        }
+
+        var cacheAfter = TorchSharpCacheListing();
+        CollectionAssert.AreEqual(cacheBefore, cacheAfter,
+            "The NuGet cache's TorchSharp folders changed during the notebook run (TorchSharp's own fallback copies native files there). " +
+            $"New or changed: {string.Join(", ", cacheAfter.Except(cacheBefore).Take(5))}");
+    }
+
+    [TestMethod]
+    public void NotebookReferencesTheRepositorysVersion()
+    {
+        // A reader runs the notebook as it is: its `#r` line must name the version this repository builds.
+        var props = XDocument.Load(Path.Combine(RepoPaths.Root, "Directory.Build.props"));
+        string version = props.Descendants("Version").Single().Value;
+        string notebook = File.ReadAllText(NotebookPath);
+        var match = Regex.Match(notebook, @"#r \\""nuget: ?MlNetMlm, ?([^\\""]+)\\""");
+        Assert.IsTrue(match.Success, "The notebook has no `#r \"nuget: MlNetMlm, <version>\"` line.");
+        Assert.AreEqual(version, match.Groups[1].Value, "The notebook's MlNetMlm version differs from Directory.Build.props.");
+    }
+
+    private void Pack(string version)
+    {
+        // --no-build: the library was just built in this configuration (the test project references it).
+        string project = Path.Combine(RepoPaths.Root, "src", "MlNetMlm", "MlNetMlm.csproj");
+        var (exitCode, output) = Run("dotnet", ["pack", project, "-c", Configuration, "--no-build", "-o", Feed, $"-p:Version={version}"], TimeSpan.FromMinutes(3));
+        Assert.AreEqual(0, exitCode, $"dotnet pack failed:\n{output}");
+        Assert.IsTrue(File.Exists(Path.Combine(Feed, $"MlNetMlm.{version}.nupkg")), $"dotnet pack made no package:\n{output}");
+    }
+
+    private static string RunnerDll()
+    {
+        string path = Path.Combine(RepoPaths.Root, "tests", "MlNetMlm.NotebookRunner", "bin", Configuration, "net10.0", "MlNetMlm.NotebookRunner.dll");
+        Assert.IsTrue(File.Exists(path), $"The notebook runner is not built at {path} (it is a project reference of the test project).");
+        return path;
+    }
+
+    private static int CodeCellCount() => CodeCells().Count;
+
+    /// <summary>The source of each code cell (a list of lines in .ipynb JSON).</summary>
+    private static List<string> CodeCells()
+    {
+        using var notebook = JsonDocument.Parse(File.ReadAllText(NotebookPath));
+        return notebook.RootElement.GetProperty("cells").EnumerateArray()
+            .Where(c => c.GetProperty("cell_type").GetString() == "code")
+            .Select(c => c.GetProperty("source") is { ValueKind: JsonValueKind.Array } lines
+                ? string.Concat(lines.EnumerateArray().Select(l => l.GetString()))
+                : c.GetProperty("source").GetString() ?? "")
+            .ToList();
+    }
+
+    /// <summary>Every file (path and size) under the NuGet cache's TorchSharp and libtorch folders.</summary>
+    private static List<string> TorchSharpCacheListing() =>
+        new[] { "torchsharp", "libtorch-cpu-linux-x64" }
+            .Select(name => Path.Combine(NuGetPackagesRoot, name))
+            .Where(Directory.Exists)
+            .SelectMany(dir => Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
+            .Select(f => $"{f} {new FileInfo(f).Length}")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    private static (int ExitCode, string Output) Run(string fileName, IEnumerable<string> args, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
+        foreach (string a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"`{fileName} {string.Join(' ', args)}` did not finish within {timeout.TotalMinutes} minutes.");
+        }
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+}
