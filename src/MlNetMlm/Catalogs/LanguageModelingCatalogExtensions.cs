@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlm.GroupTexts;
 using MlNetMlm.Masking;
+using MlNetMlm.Tokenization;
 
 namespace MlNetMlm;
 
@@ -40,6 +41,22 @@ public static class LanguageModelingCatalogExtensions
             MlmProbability = mlmProbability,
             Seed = seed,
         });
+
+    /// <summary>
+    /// Masks token ids for masked-LM training with the ids of <paramref name="tokenizer"/> (its mask, padding and
+    /// special tokens, and vocabulary size); otherwise as <see cref="MaskTokens(TransformsCatalog, string, string?, string, double, int)"/>.
+    /// </summary>
+    public static MaskTokensEstimator MaskTokens(this TransformsCatalog catalog, RobertaTokenizer tokenizer, double mlmProbability = 0.15, int seed = 42,
+        string outputColumnName = "input_ids", string? inputColumnName = null, string labelColumnName = "labels")
+    {
+        var options = MaskTokensOptions.ForTokenizer(tokenizer);
+        options.MlmProbability = mlmProbability;
+        options.Seed = seed;
+        options.OutputColumnName = outputColumnName;
+        options.InputColumnName = inputColumnName ?? outputColumnName;
+        options.LabelColumnName = labelColumnName;
+        return catalog.MaskTokens(options);
+    }
 
     /// <summary>Masks token ids for masked-LM training, as the options say.</summary>
     public static MaskTokensEstimator MaskTokens(this TransformsCatalog catalog, MaskTokensOptions options)

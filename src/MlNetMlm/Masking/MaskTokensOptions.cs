@@ -1,3 +1,5 @@
+using MlNetMlm.Tokenization;
+
 namespace MlNetMlm.Masking;
 
 /// <summary>
@@ -60,4 +62,24 @@ public sealed class MaskTokensOptions
     /// <see cref="VocabularySize"/>. A token after a special token also begins a word. Saved with the model.
     /// </summary>
     public bool[]? IsWordStart { get; set; }
+
+    /// <summary>
+    /// Options whose ids (mask, padding, specials, vocabulary size) come from <paramref name="tokenizer"/>;
+    /// with <paramref name="wholeWordMasking"/> the word-start table is built from its vocabulary too.
+    /// </summary>
+    public static MaskTokensOptions ForTokenizer(RobertaTokenizer tokenizer, bool wholeWordMasking = false)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        return new MaskTokensOptions
+        {
+            MaskTokenId = tokenizer.MaskId,
+            VocabularySize = tokenizer.VocabularySize,
+            SpecialTokenIds = tokenizer.SpecialIds.Order().ToArray(),
+            PadTokenId = tokenizer.PadId,
+            WholeWordMasking = wholeWordMasking,
+            IsWordStart = wholeWordMasking
+                ? Enumerable.Range(0, tokenizer.VocabularySize).Select(id => tokenizer.ConvertIdToToken(id).StartsWith('Ġ')).ToArray()
+                : null,
+        };
+    }
 }

@@ -38,14 +38,12 @@ internal static class TinyTraining
         MaxPositionEmbeddings = 40,
     };
 
-    public static MaskTokensOptions MaskOptions(RobertaTokenizer tokenizer, int seed = 7) => new()
+    public static MaskTokensOptions MaskOptions(RobertaTokenizer tokenizer, int seed = 7)
     {
-        MaskTokenId = tokenizer.MaskId,
-        VocabularySize = tokenizer.VocabularySize,
-        SpecialTokenIds = tokenizer.SpecialIds.ToArray(),
-        PadTokenId = tokenizer.PadId,
-        Seed = seed,
-    };
+        var options = MaskTokensOptions.ForTokenizer(tokenizer);
+        options.Seed = seed;
+        return options;
+    }
 
     /// <summary>text → ids → 32-token blocks → masks, the training-only preparation before the trainer.</summary>
     public static IEstimator<ITransformer> Preparation(MLContext ml, RobertaTokenizer tokenizer, int blockSize = 32) =>
