@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace MlNetMlm.Modeling;
 
 /// <summary>One tensor's entry in a safetensors header.</summary>
-public sealed record SafetensorsEntry(string Name, string DType, long[] Shape, long Begin, long End);
+public sealed record SafetensorsHeaderEntry(string Name, string DType, long[] Shape, long Begin, long End);
 
 /// <summary>
 /// The safetensors layout: an 8-byte little-endian header length, a JSON header
@@ -38,7 +38,7 @@ public static class SafetensorsFile
     /// the shapes, do not overlap and lie inside the file (a truncated file fails here, naming the
     /// first tensor that does not fit).
     /// </summary>
-    public static (IReadOnlyList<SafetensorsEntry> Entries, IReadOnlyDictionary<string, string> Metadata, long HeaderSize) ReadHeader(string path)
+    public static (IReadOnlyList<SafetensorsHeaderEntry> Entries, IReadOnlyDictionary<string, string> Metadata, long HeaderSize) ReadHeader(string path)
     {
         using var stream = File.OpenRead(path);
         long fileLength = stream.Length;
@@ -62,7 +62,7 @@ public static class SafetensorsFile
         }
 
         long dataLength = fileLength - 8 - (long)headerLength;
-        var entries = new List<SafetensorsEntry>();
+        var entries = new List<SafetensorsHeaderEntry>();
         var metadata = new Dictionary<string, string>();
         foreach (var (name, node) in header)
         {
@@ -84,7 +84,7 @@ public static class SafetensorsFile
                 throw new InvalidDataException($"{path}: tensor '{name}' {dtype}[{string.Join(", ", shape)}] needs {expected} bytes but data_offsets are [{begin}, {end}].");
             if (end > dataLength)
                 throw new InvalidDataException($"{path}: file is truncated: tensor '{name}' ends at byte {end} of the data section, which holds only {dataLength} bytes.");
-            entries.Add(new SafetensorsEntry(name, dtype, shape, begin, end));
+            entries.Add(new SafetensorsHeaderEntry(name, dtype, shape, begin, end));
         }
         var ordered = entries.OrderBy(e => e.Begin).ToList();
         for (int i = 1; i < ordered.Count; i++)

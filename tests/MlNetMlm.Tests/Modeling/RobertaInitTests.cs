@@ -57,6 +57,20 @@ public sealed class RobertaInitTests
         Assert.AreEqual(ours.Count, model.parameters().Count());
     }
 
+    /// <summary>Dropout (hidden and attention) acts in training mode only.</summary>
+    [TestMethod]
+    public void DropoutOnlyInTraining()
+    {
+        using var model = RobertaForMaskedLM.FromScratch(TinyModels.Micro(dropout: 0.3), seed: 4);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var ids = tensor(new long[] { 0, 5, 6, 7, 8, 9, 2 }, 1, 7);
+        model.eval();
+        Assert.IsTrue(model.forward(ids, null).equal(model.forward(ids, null)).all().item<bool>(), "eval is deterministic");
+        model.train();
+        Assert.IsFalse(model.forward(ids, null).allclose(model.forward(ids, null)), "training applies dropout");
+    }
+
     [TestMethod]
     public void DistilRobertaShapeHasItsParameterCount()
     {
