@@ -21,6 +21,10 @@ internal static class ReferenceData
     /// <summary>roberta-base from vocab.json + merges.txt (skips when the shared folder is absent).</summary>
     public static RobertaTokenizer RobertaBaseFromVocabAndMerges => s_fromVocabAndMerges.Value;
 
+    /// <summary>roberta-base when the shared folder is there, else null (for tests that also run without it).</summary>
+    public static RobertaTokenizer? RobertaBaseIfPresent =>
+        File.Exists(Path.Combine(RepoPaths.SharedData, "roberta-base", "merges.txt")) ? s_fromVocabAndMerges.Value : null;
+
     /// <summary>roberta-base from tokenizer.json alone.</summary>
     public static RobertaTokenizer RobertaBaseFromTokenizerJson => s_fromTokenizerJson.Value;
 
