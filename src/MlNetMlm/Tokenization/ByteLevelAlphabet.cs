@@ -50,9 +50,8 @@ internal static class ByteLevelAlphabet
     /// <summary>Spells raw bytes the way a byte-level vocabulary does.</summary>
     public static string Spell(ReadOnlySpan<byte> bytes)
     {
-        return string.Create(bytes.Length, bytes, static (chars, raw) =>
-        {
-            for (int i = 0; i < raw.Length; i++) chars[i] = s_byteToChar[raw[i]];
-        });
+        Span<char> chars = bytes.Length <= 256 ? stackalloc char[bytes.Length] : new char[bytes.Length];
+        for (int i = 0; i < bytes.Length; i++) chars[i] = s_byteToChar[bytes[i]];
+        return new string(chars);
     }
 }

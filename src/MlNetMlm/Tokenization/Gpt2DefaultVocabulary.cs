@@ -28,7 +28,11 @@ internal static class Gpt2DefaultVocabulary
         vocabulary.Add(EndOfText, tokensByRank.Count);
 
         var merges = new List<MergeRule>(tokensByRank.Count);
+#if NET9_0_OR_GREATER
         var lookup = vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
+#else
+        var lookup = vocabulary;
+#endif
         var bounds = new List<int>(64);
         for (int rank = 0; rank < tokensByRank.Count; rank++)
         {
@@ -44,7 +48,11 @@ internal static class Gpt2DefaultVocabulary
     /// Where the last merge of <paramref name="token"/> cut it. Parts are kept as cut positions, so the
     /// text of two neighbouring parts is simply a slice of the token, looked up without allocating.
     /// </summary>
+#if NET9_0_OR_GREATER
     private static int FinalSplit(string token, int rank, Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> lookup, List<int> bounds)
+#else
+    private static int FinalSplit(string token, int rank, Dictionary<string, int> lookup, List<int> bounds)
+#endif
     {
         bounds.Clear();
         for (int i = 0; i <= token.Length; i++) bounds.Add(i);
@@ -54,7 +62,11 @@ internal static class Gpt2DefaultVocabulary
             int bestAt = -1, bestRank = rank;
             for (int p = 0; p + 2 < bounds.Count; p++)
             {
+#if NET9_0_OR_GREATER
                 var pair = token.AsSpan(bounds[p], bounds[p + 2] - bounds[p]);
+#else
+                var pair = token.Substring(bounds[p], bounds[p + 2] - bounds[p]); // no span lookups before .NET 9
+#endif
                 if (lookup.TryGetValue(pair, out int pairRank) && pairRank < bestRank)
                 {
                     bestRank = pairRank;
