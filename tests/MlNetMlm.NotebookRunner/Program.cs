@@ -60,6 +60,7 @@ public static class Program
             notebook = Notebook.Read(input, kernelInfos);
 
         using var kernel = CreateKernel();
+        var scrub = MachinePathScrubber(options);
         var report = new RunReport();
         var clock = Stopwatch.StartNew();
         int cellNumber = 0, codeCellNumber = 0, executionCount = 0;
@@ -85,7 +86,7 @@ public static class Program
                 break;
             }
             cell.Outputs.Clear();
-            cell.Outputs.AddRange(cellReport.ToDocumentOutputs());
+            cell.Outputs.AddRange(cellReport.ToDocumentOutputs(scrub));
             cell.ExecutionOrder = ++executionCount;
         }
         report.Seconds = Math.Round(clock.Elapsed.TotalSeconds, 2);
@@ -129,6 +130,22 @@ public static class Program
         Formatter.DefaultMimeType = HtmlFormatter.MimeType;
         Formatter.SetPreferredMimeTypesFor(typeof(string), PlainTextFormatter.MimeType);
         return kernel;
+    }
+
+    /// <summary>
+    /// Rewrites this machine's paths in outputs saved into the notebook (the report keeps them): the feed becomes
+    /// its path relative to the notebook, the home folder <c>~</c>. The committed notebook then shows nothing of
+    /// the machine that ran it beyond the test version.
+    /// </summary>
+    private static Func<string, string> MachinePathScrubber(Options options)
+    {
+        var replacements = new List<(string From, string To)>();
+        if (options.Feed is not null)
+            replacements.Add((options.Feed.TrimEnd(Path.DirectorySeparatorChar), Path.GetRelativePath(Path.GetDirectoryName(options.NotebookPath)!, options.Feed).TrimEnd(Path.DirectorySeparatorChar)));
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile).TrimEnd(Path.DirectorySeparatorChar);
+        if (home.Length > 0)
+            replacements.Add((home + Path.DirectorySeparatorChar, "~" + Path.DirectorySeparatorChar));
+        return text => replacements.Aggregate(text, (t, r) => t.Replace(r.From, r.To, StringComparison.Ordinal));
     }
 
     private static readonly Regex MlNetMlmReference = new(@"^(\s*#r\s+""nuget:\s*MlNetMlm\s*)(,\s*[^""]*)?""", RegexOptions.Multiline);

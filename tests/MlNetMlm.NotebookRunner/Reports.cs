@@ -94,16 +94,19 @@ public sealed class CellReport
             cell.Outputs.Add(new OutputReport(name, new() { [PlainTextFormatter.MimeType] = text }));
     }
 
-    /// <summary>The outputs as notebook output elements (what Jupyter calls display_data, execute_result, stream).</summary>
-    public IEnumerable<InteractiveDocumentOutputElement> ToDocumentOutputs()
+    /// <summary>
+    /// The outputs as notebook output elements (what Jupyter calls display_data, execute_result, stream),
+    /// each text passed through <paramref name="rewrite"/>.
+    /// </summary>
+    public IEnumerable<InteractiveDocumentOutputElement> ToDocumentOutputs(Func<string, string> rewrite)
     {
         foreach (var o in Outputs)
         {
-            var data = o.Data.ToDictionary(d => d.Key, d => (object)d.Value);
+            var data = o.Data.ToDictionary(d => d.Key, d => (object)rewrite(d.Value));
             yield return o.Kind switch
             {
                 "return" => Returned(data),
-                "stdout" or "stderr" => new TextElement(o.Data[PlainTextFormatter.MimeType], o.Kind),
+                "stdout" or "stderr" => new TextElement(rewrite(o.Data[PlainTextFormatter.MimeType]), o.Kind),
                 _ => new DisplayElement(data),
             };
         }

@@ -1,8 +1,11 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.Data.Analysis;
 using Microsoft.ML.Data;
+using MlNetMlm.FillMask;
 using MlNetMlm.Interop;
+using MlNetMlm.Training;
 using TorchSharp;
 
 namespace MlNetMlm.Notebooks;
@@ -27,6 +30,13 @@ public static class NotebookFormatters
         NotebookFormatter.Html<DataFrame>(df => DataFrameHtml(df, MaxDataFrameRows)),
         // The kernel's own plain-text view of a DataFrame throws on empty ML.NET vector cells.
         new(typeof(DataFrame), "text/plain", df => DataFrameText((DataFrame)df, MaxDataFrameRows)),
+        // The default views list the prediction's parallel arrays; a reader wants one row per candidate.
+        NotebookFormatter.Html<FillMaskPrediction>(FillMaskHtml),
+        new(typeof(FillMaskPrediction), "text/plain", p => FillMaskText((FillMaskPrediction)p)),
+        NotebookFormatter.Html<TrainingMetrics>(MetricsHtml),
+        new(typeof(TrainingMetrics), "text/plain", m => MetricsText((TrainingMetrics)m)),
+        NotebookFormatter.Html<LossChart>(chart => chart.ToSvg()),
+        new(typeof(LossChart), "text/plain", c => LossChartText((LossChart)c)),
     ];
 
     /// <summary>A small table: whether and how TorchSharp's native libraries were loaded.</summary>
@@ -97,6 +107,121 @@ public static class NotebookFormatters
             text.Append(string.Join("  ", row.Select((cell, j) => cell.PadRight(widths[j]))).TrimEnd()).Append('\n');
         string count = frame.Rows.Count == shown ? $"{frame.Rows.Count} rows" : $"first {shown} of {frame.Rows.Count} rows";
         return text.Append('(').Append(count).Append(" × ").Append(frame.Columns.Count).Append(" columns)").ToString();
+    }
+
+    /// <summary>
+    /// The candidates of each mask as a table (rank, probability, token, id, filled-in text), best first;
+    /// one table per mask when the text has several.
+    /// </summary>
+    public static string FillMaskHtml(FillMaskPrediction prediction)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        if (prediction.MaskCount <= 0)
+            return "<p class=\"mlnetmlm-fill-mask\">No " + Encode(Tokenization.RobertaTokenizer.MaskTokenText) + " in the text.</p>";
+        var html = new StringBuilder("<div class=\"mlnetmlm-fill-mask\">");
+        for (int mask = 0; mask < prediction.MaskCount; mask++)
+        {
+            if (prediction.MaskCount > 1)
+                html.Append("<p><strong>mask ").Append(mask + 1).Append(" of ").Append(prediction.MaskCount).Append("</strong></p>");
+            html.Append("<table><thead><tr><th>#</th><th>score</th><th>token</th><th>id</th><th>sequence</th></tr></thead><tbody>");
+            int rank = 0;
+            foreach (var c in prediction.Candidates(mask))
+            {
+                html.Append("<tr><th>").Append(++rank).Append("</th><td>").Append(Score(c.Score))
+                    // Quoted, so that the leading space of a word-start token (" spiral") stays visible.
+                    .Append("</td><td><code>").Append(Encode(Quote(c.TokenStr))).Append("</code></td><td>").Append(c.Token)
+                    .Append("</td><td>").Append(Encode(c.Sequence)).Append("</td></tr>");
+            }
+            html.Append("</tbody></table>");
+        }
+        return html.Append("</div>").ToString();
+    }
+
+    /// <summary>The same as <see cref="FillMaskHtml"/>, as plain text with aligned columns.</summary>
+    public static string FillMaskText(FillMaskPrediction prediction)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        if (prediction.MaskCount <= 0)
+            return $"No {Tokenization.RobertaTokenizer.MaskTokenText} in the text.";
+        var text = new StringBuilder();
+        for (int mask = 0; mask < prediction.MaskCount; mask++)
+        {
+            if (prediction.MaskCount > 1)
+                text.Append(mask > 0 ? "\n" : "").Append("mask ").Append(mask + 1).Append(" of ").Append(prediction.MaskCount).Append('\n');
+            var rows = new List<string[]> { new[] { "#", "score", "token", "id", "sequence" } };
+            rows.AddRange(prediction.Candidates(mask).Select((c, i) => new[] { (i + 1).ToString(CultureInfo.InvariantCulture), Score(c.Score), Quote(c.TokenStr), c.Token.ToString(CultureInfo.InvariantCulture), c.Sequence.ReplaceLineEndings(" ") }));
+            text.Append(Aligned(rows));
+        }
+        return text.ToString().TrimEnd('\n');
+    }
+
+    /// <summary>Totals of a training run and a table of its evaluations (loss, perplexity, masked-token accuracy).</summary>
+    public static string MetricsHtml(TrainingMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        var html = new StringBuilder("<div class=\"mlnetmlm-metrics\"><p>").Append(Encode(Totals(metrics))).Append("</p>");
+        if (metrics.Evaluations.Count > 0)
+        {
+            html.Append("<table><thead><tr><th>step</th><th>epoch</th><th>loss</th><th>perplexity</th><th>accuracy</th><th>masked tokens</th></tr></thead><tbody>");
+            foreach (var e in metrics.Evaluations)
+            {
+                html.Append("<tr>");
+                foreach (string cell in EvaluationCells(e))
+                    html.Append("<td>").Append(Encode(cell)).Append("</td>");
+                html.Append("</tr>");
+            }
+            html.Append("</tbody></table>");
+        }
+        else
+        {
+            html.Append("<p>No evaluations (set <code>EvaluationData</code> to measure held-out loss and perplexity).</p>");
+        }
+        return html.Append("</div>").ToString();
+    }
+
+    /// <summary>The same as <see cref="MetricsHtml"/>, as plain text.</summary>
+    public static string MetricsText(TrainingMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        if (metrics.Evaluations.Count == 0)
+            return Totals(metrics) + "\nNo evaluations.";
+        var rows = new List<string[]> { new[] { "step", "epoch", "loss", "perplexity", "accuracy", "masked tokens" } };
+        rows.AddRange(metrics.Evaluations.Select(EvaluationCells));
+        return Totals(metrics) + "\n" + Aligned(rows).TrimEnd('\n');
+    }
+
+    private static string LossChartText(LossChart chart)
+    {
+        var m = chart.Metrics;
+        string Range(IReadOnlyList<double> losses) => losses.Count == 0 ? "none" : string.Create(CultureInfo.InvariantCulture, $"{losses[0]:F3} → {losses[^1]:F3}");
+        return $"{chart.Title}: training loss {Range(m.TrainLog.Select(e => e.Loss).ToList())} ({m.TrainLog.Count} points), " +
+               $"evaluation loss {Range(m.Evaluations.Select(e => e.Loss).ToList())} ({m.Evaluations.Count} points)";
+    }
+
+    private static string Totals(TrainingMetrics m) =>
+        string.Create(CultureInfo.InvariantCulture, $"{m.TotalSteps} steps in {m.TrainSeconds:F1} s ({m.TokensPerSecond:F0} tokens/s)");
+
+    private static string[] EvaluationCells(EvaluationEntry e) =>
+    [
+        e.Step.ToString(CultureInfo.InvariantCulture),
+        e.Epoch.ToString("F2", CultureInfo.InvariantCulture),
+        e.Loss.ToString("F4", CultureInfo.InvariantCulture),
+        e.Perplexity.ToString("F1", CultureInfo.InvariantCulture),
+        e.Accuracy.ToString("P1", CultureInfo.InvariantCulture),
+        e.MaskedTokens.ToString(CultureInfo.InvariantCulture),
+    ];
+
+    private static string Score(float score) => score.ToString("F4", CultureInfo.InvariantCulture);
+
+    private static string Quote(string token) => "\"" + token + "\"";
+
+    private static string Aligned(List<string[]> rows)
+    {
+        int[] widths = Enumerable.Range(0, rows[0].Length).Select(j => rows.Max(r => r[j].Length)).ToArray();
+        var text = new StringBuilder();
+        foreach (var row in rows)
+            text.Append(string.Join("  ", row.Select((cell, j) => cell.PadRight(widths[j]))).TrimEnd()).Append('\n');
+        return text.ToString();
     }
 
     private static string CellText(object? value)

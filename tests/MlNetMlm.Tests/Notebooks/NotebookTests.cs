@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -46,8 +47,10 @@ public sealed class NotebookTests
             Pack(version);
             Console.WriteLine($"packed MlNetMlm {version} in {clock.Elapsed.TotalSeconds:F1} s");
 
-            // The probe runs in the kernel after the last cell: how TorchSharp got loaded there, and from where.
-            const string probe = "$\"{MlNetMlm.Interop.TorchRuntime.Status.Loaded}|{MlNetMlm.Interop.TorchRuntime.Status.Method}|{typeof(TorchSharp.torch).Assembly.Location}\"";
+            // The probe runs in the kernel after the last cell: how TorchSharp got loaded there, and from where;
+            // then the notebook's first and last evaluation losses.
+            const string probe = "$\"{MlNetMlm.Interop.TorchRuntime.Status.Loaded}|{MlNetMlm.Interop.TorchRuntime.Status.Method}|{typeof(TorchSharp.torch).Assembly.Location}" +
+                "|{model.Metrics!.Initial!.Loss.ToString(System.Globalization.CultureInfo.InvariantCulture)}|{model.Metrics.Final!.Loss.ToString(System.Globalization.CultureInfo.InvariantCulture)}\"";
             var args = new List<string> { RunnerDll(), NotebookPath, "--feed", Feed, "--version", version, "--report", reportPath, "--probe", probe };
             bool update = Environment.GetEnvironmentVariable(UpdateOutputsVariable) == "1";
             if (update) args.Add("--write-outputs");
@@ -74,13 +77,37 @@ public sealed class NotebookTests
             StringAssert.Contains(allOutputs, "class=\"mlnetmlm-torch-status\"", "TorchNativeStatus was not shown by MlNetMlm's formatter.");
             StringAssert.Contains(allOutputs, "class=\"mlnetmlm-dataframe\"", "The DataFrame was not shown by MlNetMlm's formatter.");
 
+            // Each step of the workflow showed its result, through MlNetMlm's formatters where it has one.
+            string OutputOf(Func<string, bool> isCell, string what)
+            {
+                var cell = cells.FirstOrDefault(c => isCell(c.GetProperty("Code").GetString()!.Trim()));
+                Assert.AreNotEqual(JsonValueKind.Undefined, cell.ValueKind, $"The notebook has no {what} cell.");
+                return string.Join("\n", cell.GetProperty("Outputs").EnumerateArray().SelectMany(o => o.GetProperty("Data").EnumerateObject().Select(d => d.Value.GetString())));
+            }
+            string masking = OutputOf(code => code.Contains("Transforms.MaskTokens(", StringComparison.Ordinal), "masking");
+            StringAssert.Contains(masking, "<mask>", "The masking cell shows no masked block.");
+            string metrics = OutputOf(code => code == "model.Metrics", "evaluation");
+            StringAssert.Contains(metrics, "class=\"mlnetmlm-metrics\"", "The training metrics were not shown by MlNetMlm's formatter.");
+            StringAssert.Contains(metrics, "perplexity");
+            string chart = OutputOf(code => code.Contains("new LossChart(", StringComparison.Ordinal), "loss chart");
+            StringAssert.Contains(chart, "<svg class=\"mlnetmlm-loss-chart\"", "The loss curve was not drawn.");
+            StringAssert.Contains(chart, "<polyline class=\"train\"", "The loss chart has no training-loss line.");
+            string fillMask = OutputOf(code => code.Contains("CreatePredictionEngine<FillMaskInput, FillMaskPrediction>", StringComparison.Ordinal), "fill-mask");
+            StringAssert.Contains(fillMask, "class=\"mlnetmlm-fill-mask\"", "The fill-mask prediction was not shown by MlNetMlm's formatter.");
+            Assert.AreEqual(5, Regex.Matches(fillMask, @"<tr><th>\d+</th>").Count, $"The fill-mask table should list the top 5 candidates:\n{fillMask}");
+            StringAssert.Contains(fillMask, "The Milky Way is a", "The candidates' filled-in sentences are missing.");
+
             // TorchSharp in the kernel came from the NuGet cache and was loaded by MlNetMlm's compat layer.
             string[] probeValue = (root.GetProperty("ProbeValue").GetString() ?? "").Split('|');
-            Assert.AreEqual(3, probeValue.Length, $"Unexpected probe value: {string.Join('|', probeValue)}");
+            Assert.AreEqual(5, probeValue.Length, $"Unexpected probe value: {string.Join('|', probeValue)}");
             Assert.AreEqual("True", probeValue[0], "TorchSharp's native libraries were not loaded in the kernel.");
             CollectionAssert.Contains(new[] { "original", "patched-copy" }, probeValue[1], "TorchSharp was not loaded through MlNetMlm's loader.");
             StringAssert.StartsWith(Path.GetFullPath(probeValue[2]), Path.GetFullPath(NuGetPackagesRoot), "The kernel's TorchSharp.dll should come from the NuGet cache.");
             Console.WriteLine($"TorchSharp in the kernel: {probeValue[1]}, from {probeValue[2]}");
+            // The short training run learnt something: on held-out blocks, a clear drop from the untrained loss (≈ ln 50265).
+            double initialLoss = double.Parse(probeValue[3], CultureInfo.InvariantCulture), finalLoss = double.Parse(probeValue[4], CultureInfo.InvariantCulture);
+            Console.WriteLine($"evaluation loss in the notebook: {initialLoss:F3} → {finalLoss:F3}");
+            Assert.IsTrue(finalLoss < initialLoss - 1.0, $"The notebook's training should lower the evaluation loss clearly: {initialLoss} → {finalLoss}");
             if (update) Console.WriteLine($"outputs saved into {NotebookPath}");
         }
         finally
@@ -109,6 +136,37 @@ public sealed class NotebookTests
         Assert.IsTrue(match.Success, "The notebook has no `#r \"nuget: MlNetMlm, <version>\"` line.");
         Assert.AreEqual(version, match.Groups[1].Value, "The notebook's MlNetMlm version differs from Directory.Build.props.");
     }
+
+    [TestMethod]
+    public void SavedOutputsComeFromACompleteRunAndNameNoMachinePaths()
+    {
+        // What a reader sees on opening the file: the outputs of one full run (the runner numbers cells only then).
+        using var notebook = JsonDocument.Parse(File.ReadAllText(NotebookPath));
+        var codeCells = notebook.RootElement.GetProperty("cells").EnumerateArray().Where(c => c.GetProperty("cell_type").GetString() == "code").ToList();
+        for (int i = 0; i < codeCells.Count; i++)
+            Assert.AreEqual(JsonValueKind.Number, codeCells[i].GetProperty("execution_count").ValueKind,
+                $"Code cell {i + 1} has no saved run: save the outputs of a full run ({UpdateOutputsVariable}=1, see README).");
+        var texts = codeCells.SelectMany(c => c.GetProperty("outputs").EnumerateArray()).SelectMany(Strings).ToList();
+        Assert.IsTrue(texts.Any(t => t.Contains("class=\"mlnetmlm-fill-mask\"")), "The saved notebook shows no fill-mask table.");
+        Assert.IsTrue(texts.Any(t => t.Contains("<svg class=\"mlnetmlm-loss-chart\"")), "The saved notebook shows no loss chart.");
+
+        // The runner rewrites this machine's paths before saving; catch outputs saved any other way.
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        foreach (string path in new[] { RepoPaths.Root, home })
+        {
+            string? leak = texts.FirstOrDefault(t => t.Contains(path, StringComparison.Ordinal));
+            Assert.IsNull(leak, $"A saved output names '{path}': {leak}");
+        }
+    }
+
+    /// <summary>Every string inside a JSON value (notebook outputs keep text as strings or lists of lines).</summary>
+    private static IEnumerable<string> Strings(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => [element.GetString()!],
+        JsonValueKind.Array => element.EnumerateArray().SelectMany(Strings),
+        JsonValueKind.Object => element.EnumerateObject().SelectMany(p => Strings(p.Value)),
+        _ => [],
+    };
 
     private void Pack(string version)
     {
