@@ -15,7 +15,7 @@ internal static class FillMaskCommand
     {
         var model = new Option<string>("--model") { Description = "Model zip from train/demo, or a Hugging Face model folder.", Required = true };
         var topK = new Option<int>("--top-k") { Description = "Candidates per mask.", DefaultValueFactory = _ => 5 };
-        var targets = new Option<string?>("--targets") { Description = "Comma-separated words to score instead of the whole vocabulary (HF's targets)." };
+        var targets = new Option<string?>("--targets") { Description = "Comma-separated words to score instead of the whole vocabulary (HF's targets; a leading space marks a word start: \" spiral\")." };
         var json = new Option<bool>("--json") { Description = "One JSON line per text, shaped like HF's fill-mask pipeline output." };
         var input = new Option<string?>("--input") { Description = "JSON Lines file of texts: each line a JSON string or an object with a \"text\" field." };
         var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N." };
@@ -37,7 +37,7 @@ internal static class FillMaskCommand
         if (inputFile is not null) all.AddRange(ReadInput(inputFile));
         all.AddRange(texts.Select((t, i) => ($"text {i + 1}", t)));
         if (all.Count == 0) throw new CliException("no text given: pass texts with <mask> as arguments, or --input FILE.");
-        var targets = targetList?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var targets = targetList?.Split(',', StringSplitOptions.RemoveEmptyEntries); // not trimmed: " star" (word start) and "star" are different tokens
         if (targets is { Length: 0 }) throw new CliException("--targets is empty; give comma-separated words, e.g. --targets spiral,elliptical.");
 
         var ml = new MLContext(seed: 0);

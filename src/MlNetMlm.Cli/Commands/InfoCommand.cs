@@ -22,8 +22,8 @@ internal static class InfoCommand
         using var model = ModelFiles.Load(ml, modelPath);
         var o = cli.Output;
         var c = model.Model.Config;
-        // Tied weights (LM-head decoder = word embeddings) are one tensor, so count each storage once.
-        long parameters = model.Model.parameters().DistinctBy(p => p.Handle).Sum(p => p.numel());
+        // The LM-head decoder reuses the word embeddings (tied) and owns no parameter, so nothing is counted twice.
+        long parameters = model.Model.parameters().Sum(p => p.numel());
         o.WriteLine($"Model            {Path.GetFullPath(modelPath)} ({(ModelFiles.IsHuggingFaceFolder(modelPath) ? "Hugging Face folder" : "ML.NET model zip")})");
         o.WriteLine($"Architecture     {string.Join(", ", c.Architectures)} ({c.ModelType})");
         o.WriteLine($"Layers           {c.NumHiddenLayers}, hidden {c.HiddenSize}, heads {c.NumAttentionHeads}, intermediate {c.IntermediateSize}, activation {c.HiddenAct}");
