@@ -23,24 +23,28 @@ internal static class DemoCommand
         var output = new Option<string>("--output", "-o") { Description = "Folder for the model zip, HF folder, loss plot and metrics.", DefaultValueFactory = _ => "mlnet-mlm-demo" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the outputs of an earlier run in --output." };
         var steps = new Option<long>("--steps", "--max-steps") { Description = "Optimizer steps (overrides --epochs when given).", DefaultValueFactory = _ => -1 };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training split.", DefaultValueFactory = _ => 30 };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training split (8 steps each).", DefaultValueFactory = _ => 20 };
         var size = new Option<string>("--size") { Description = "Model size: small (4 layers, 256 hidden) or tiny (for smoke tests).", DefaultValueFactory = _ => "small" };
         size.AcceptOnlyFromAmong(ModelShapes.Names);
+        var batchSize = new Option<int>("--batch-size") { Description = "Blocks per step.", DefaultValueFactory = _ => 8 };
+        var lr = new Option<double>("--lr", "--learning-rate") { Description = "Peak learning rate (a from-scratch model this small learns fastest high).", DefaultValueFactory = _ => 1e-3 };
         var seed = new Option<int>("--seed") { Description = "Seeds the split, initialisation, data order and masks.", DefaultValueFactory = _ => 42 };
         var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N (default: CUDA when available)." };
         epochs.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--epochs must be at least 1."); });
+        batchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch-size must be at least 1."); });
+        lr.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--lr must be positive."); });
 
         var command = new Command("demo", "The main job: train a small RoBERTa on the embedded science sample (no download), evaluate, save, and fill in \"" + Prompt + "\".")
         {
-            output, overwrite, steps, epochs, size, seed, device,
+            output, overwrite, steps, epochs, size, batchSize, lr, seed, device,
         };
         CommandRunner.SetAction(command, cli, parse => Run(cli, new Settings(
             parse.GetValue(output)!, parse.GetValue(overwrite), parse.GetValue(steps), parse.GetValue(epochs),
-            parse.GetValue(size)!, parse.GetValue(seed), parse.GetValue(device), parse.GetValue(cli.Verbose))));
+            parse.GetValue(size)!, parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(seed), parse.GetValue(device), parse.GetValue(cli.Verbose))));
         return command;
     }
 
-    internal sealed record Settings(string Output, bool Overwrite, long Steps, int Epochs, string Size, int Seed, string? Device, bool Verbose);
+    internal sealed record Settings(string Output, bool Overwrite, long Steps, int Epochs, string Size, int BatchSize, double LearningRate, int Seed, string? Device, bool Verbose);
 
     internal static int Run(CliContext cli, Settings s)
     {
@@ -66,9 +70,8 @@ internal static class DemoCommand
             Tokenizer = tokenizer,
             Epochs = s.Epochs,
             MaxSteps = s.Steps,
-            BatchSize = 8,
-            // A from-scratch model this small learns fastest with a high peak rate and a short warm-up.
-            LearningRate = 1e-3,
+            BatchSize = s.BatchSize,
+            LearningRate = s.LearningRate,
             WarmupRatio = 0.06,
             WeightDecay = 0.01,
             Seed = s.Seed,
@@ -87,7 +90,7 @@ internal static class DemoCommand
             BlockSize = 128,
             Options = options,
             OutputDirectory = outDir,
-            DataDescription = "the MlNetMlm ELI5-style science sample (answers.text)",
+            DataDescription = "the ELI5-style science sample (answers.text)",
             ResumeHint = "a new demo run (the demo does not resume; use train --resume for long runs)",
         };
         var run = TrainingSession.Run(ml, cli, plan, s.Verbose);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.ML;
 using MlNetMlm.Cli.Shared;
+using MlNetMlm.Tokenization;
 
 namespace MlNetMlm.Cli.Commands;
 
@@ -40,11 +41,12 @@ internal static class FillMaskCommand
         var targets = targetList?.Split(',', StringSplitOptions.RemoveEmptyEntries); // not trimmed: " star" (word start) and "star" are different tokens
         if (targets is { Length: 0 }) throw new CliException("--targets is empty; give comma-separated words, e.g. --targets spiral,elliptical.");
 
-        var ml = new MLContext(seed: 0);
-        using var model = ModelFiles.Load(ml, modelPath, device);
-        string mask = model.Tokenizer.MaskToken;
+        // Checked before the model loads, so a typo fails at once. Every RoBERTa tokenizer spells the mask <mask>.
+        const string mask = RobertaTokenizer.MaskTokenText;
         foreach (var (source, text) in all)
             if (!text.Contains(mask, StringComparison.Ordinal)) throw new CliException($"{source} has no {mask}: \"{text}\"");
+        var ml = new MLContext(seed: 0);
+        using var model = ModelFiles.Load(ml, modelPath, device);
 
         var results = model.FillMask(all.Select(x => x.Text).ToList(), topK, targets);
         for (int i = 0; i < all.Count; i++)

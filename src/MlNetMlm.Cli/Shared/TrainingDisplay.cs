@@ -16,7 +16,8 @@ internal static class TrainingDisplay
         T result = default!;
         AnsiConsole.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+            // The description carries the numbers; a narrow bar keeps the line within 80 columns.
+            .Columns(new ProgressBarColumn { Width = 16 }, new TaskDescriptionColumn { Alignment = Justify.Left })
             .Start(ctx =>
             {
                 var task = ctx.AddTask("preparing data", maxValue: 1);
@@ -57,7 +58,8 @@ internal static class TrainingDisplay
             }
             task.MaxValue = Math.Max(1, p.TotalSteps);
             task.Value = p.Step;
-            task.Description = Markup.Escape(StepLine(p));
+            task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"{p.Step}/{p.TotalSteps} ep {p.Epoch:F1} loss {p.Loss:F3} lr {p.LearningRate:0.#e+0} {p.TokensPerSecond:F0} tok/s ETA {Eta(p.Remaining)}"));
         }
     }
 }

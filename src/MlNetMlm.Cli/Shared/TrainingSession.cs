@@ -67,7 +67,7 @@ internal static class TrainingSession
         ModelFiles.SaveZip(ml, model, zip);
         model.ExportHuggingFace(hf, overwrite: true, trainedOn: plan.DataDescription);
         File.WriteAllText(metricsJson, model.Metrics!.ToJson());
-        LossPlot.Save(model.Metrics, png, $"MlNetMlm: {plan.DataDescription}");
+        LossPlot.Save(model.Metrics, png, $"Masked-LM loss on {plan.DataDescription}");
         return new TrainingOutputs(model, zip, hf, metricsJson, png, checkpoints, evalBlocks, clock.Elapsed);
     }
 
