@@ -23,7 +23,7 @@ internal static class DemoCommand
         var output = new Option<string>("--output", "-o") { Description = "Folder for the model zip, HF folder, loss plot and metrics.", DefaultValueFactory = _ => "mlnet-mlm-demo" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the outputs of an earlier run in --output." };
         var steps = new Option<long>("--steps", "--max-steps") { Description = "Optimizer steps (overrides --epochs when given).", DefaultValueFactory = _ => -1 };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training split (8 steps each).", DefaultValueFactory = _ => 20 };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training split (8 steps each).", DefaultValueFactory = _ => 15 };
         var size = new Option<string>("--size") { Description = "Model size: small (4 layers, 256 hidden) or tiny (for smoke tests).", DefaultValueFactory = _ => "small" };
         size.AcceptOnlyFromAmong(ModelShapes.Names);
         var batchSize = new Option<int>("--batch-size") { Description = "Blocks per step.", DefaultValueFactory = _ => 8 };
