@@ -31,6 +31,7 @@ public static class Program
             FillMaskCommand.Create(cli),
             ExportCommand.Create(cli),
             InfoCommand.Create(cli),
+            SampleCommand.Create(cli),
             TokenizeCommand.Create(cli.Input, cli.Output, cli.Error),
             DoctorCommand.Create(cli.Output),
             BenchModelCommand.Create(cli.Output),

@@ -78,8 +78,6 @@ internal static class DemoCommand
             Device = s.Device,
             EvaluationSteps = 0,
             LoggingSteps = 10,
-            SaveSteps = 0,
-            SaveTotalLimit = 1,
         };
         var plan = new TrainingPlan
         {
@@ -91,7 +89,7 @@ internal static class DemoCommand
             Options = options,
             OutputDirectory = outDir,
             DataDescription = "the ELI5-style science sample (answers.text)",
-            ResumeHint = "a new demo run (the demo does not resume; use train --resume for long runs)",
+            Checkpoints = false,
         };
         var run = TrainingSession.Run(ml, cli, plan, s.Verbose);
         var metrics = run.Model.Metrics!;

@@ -29,6 +29,9 @@ internal sealed class TrainingPlan
     /// <summary>What the data was (model card's "trained on" and the plot's title).</summary>
     public required string DataDescription { get; init; }
 
+    /// <summary>Write checkpoints (and one on Ctrl-C) into <c>checkpoints/</c>. The demo does not: its run is short, and a checkpoint with optimizer state is three times the model.</summary>
+    public bool Checkpoints { get; init; } = true;
+
     /// <summary>How to run this again with <c>--resume latest</c> (shown after Ctrl-C).</summary>
     public string ResumeHint { get; init; } = "--resume latest";
 }

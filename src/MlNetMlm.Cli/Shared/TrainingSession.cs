@@ -6,7 +6,7 @@ using MlNetMlm.FillMask;
 namespace MlNetMlm.Cli.Shared;
 
 /// <summary>What a training run wrote, and what it measured.</summary>
-internal sealed record TrainingOutputs(MaskedLmTransformer Model, string Zip, string HfDirectory, string MetricsJson, string LossPng, string Checkpoints, long EvalBlocks, TimeSpan Elapsed);
+internal sealed record TrainingOutputs(MaskedLmTransformer Model, string Zip, string HfDirectory, string MetricsJson, string LossPng, string? Checkpoints, long EvalBlocks, TimeSpan Elapsed);
 
 /// <summary>
 /// One training run shared by <c>demo</c> and <c>train</c>: text → ids → blocks → masks → trainer, with
@@ -32,7 +32,7 @@ internal static class TrainingSession
             if (evalBlocks > 0) options.EvaluationData = eval;
             else cli.Output.WriteLine($"note: the evaluation split is shorter than one block of {plan.BlockSize} tokens, so there is no evaluation; use a larger --eval-fraction or more data.");
         }
-        string checkpoints = Path.Combine(plan.OutputDirectory, "checkpoints");
+        string? checkpoints = plan.Checkpoints ? Path.Combine(plan.OutputDirectory, "checkpoints") : null;
         options.CheckpointDirectory = checkpoints;
         options.CancellationToken = cli.Interrupt.Token;
         options.Tokenizer ??= tokenizer;
@@ -53,7 +53,7 @@ internal static class TrainingSession
         }
         catch (OperationCanceledException e)
         {
-            throw new OperationCanceledException($"{e.Message} Checkpoints are in '{checkpoints}'; continue with {plan.ResumeHint}.", e);
+            throw new OperationCanceledException(checkpoints is null ? e.Message : $"{e.Message} Checkpoints are in '{checkpoints}'; continue with {plan.ResumeHint}.", e);
         }
         finally
         {

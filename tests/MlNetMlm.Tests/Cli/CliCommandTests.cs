@@ -167,6 +167,7 @@ public sealed class CliCommandTests
         Assert.AreEqual(0, demo.ExitCode, demo.ToString());
         foreach (var file in new[] { "model.zip", "metrics.json", "loss.png", "hf/config.json", "hf/model.safetensors" })
             Assert.IsTrue(File.Exists(Path.Combine(output, file)), $"{file} missing\n{demo}");
+        Assert.IsFalse(Directory.Exists(Path.Combine(output, "checkpoints")), "the demo writes no checkpoints");
         StringAssert.Contains(demo.Output, "63 questions to train on, 7 held out");
         StringAssert.Contains(demo.Output, "masked accuracy");
         StringAssert.Contains(demo.Output, Path.Combine(output, "model.zip"));
@@ -179,6 +180,20 @@ public sealed class CliCommandTests
         var again = CliRun.InProcess("demo", "--size", "tiny", "--steps", "1", "--output", output);
         Assert.AreEqual(1, again.ExitCode);
         StringAssert.Contains(again.Error, "is not empty; pass --overwrite");
+    }
+
+    [TestMethod]
+    public void SampleWritesTheEmbeddedDataAndRefusesToOverwrite()
+    {
+        using var files = new TempFiles();
+        string path = files.PathOf("eli5.jsonl");
+        var sample = CliRun.InProcess("sample", "--output", path);
+        Assert.AreEqual(0, sample.ExitCode, sample.ToString());
+        Assert.AreEqual(70, File.ReadLines(path).Count(l => l.Length > 0));
+        StringAssert.Contains(File.ReadLines(path).First(), "\"answers\"");
+        var again = CliRun.InProcess("sample", "--output", path);
+        Assert.AreEqual(1, again.ExitCode);
+        StringAssert.Contains(again.Error, "--overwrite");
     }
 
     // ---- fill-mask ----
