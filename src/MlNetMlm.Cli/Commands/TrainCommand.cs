@@ -119,6 +119,9 @@ internal static class TrainCommand
             if (s.Config is { } configFile && !File.Exists(configFile)) throw new CliException($"--config file '{configFile}' not found.");
             modelConfig = s.Config is { } path ? RobertaConfig.Load(path) : ModelShapes.Get(s.Size);
             tokenizer = RobertaTokenizer.Default;
+            // The trainer takes these from the tokenizer too; set here so that what is printed is what is trained.
+            modelConfig.VocabSize = tokenizer.VocabularySize;
+            (modelConfig.PadTokenId, modelConfig.BosTokenId, modelConfig.EosTokenId) = (tokenizer.PadId, tokenizer.BosId, tokenizer.EosId);
             options.Config = modelConfig;
         }
         options.Tokenizer = tokenizer;

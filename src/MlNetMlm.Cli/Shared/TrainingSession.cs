@@ -53,7 +53,7 @@ internal static class TrainingSession
         }
         catch (OperationCanceledException e)
         {
-            throw new OperationCanceledException(checkpoints is null ? e.Message : $"{e.Message} Checkpoints are in '{checkpoints}'; continue with {plan.ResumeHint}.", e);
+            throw new OperationCanceledException(checkpoints is null ? e.Message : $"{e.Message.TrimEnd('.')}; continue with {plan.ResumeHint}.", e);
         }
         finally
         {
