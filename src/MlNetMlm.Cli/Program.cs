@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MlNetMlm.Cli.Commands;
+using MlNetMlm.Cli.Shared;
 
 namespace MlNetMlm.Cli;
 
@@ -11,15 +12,33 @@ public static class Program
     /// Runs the command line with the given writers and, for commands that read standard input
     /// (<c>tokenize</c>), the given reader (default: the console's). Tests call this in-process.
     /// </summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error, TextReader? input = null)
+    public static int Run(string[] args, TextWriter output, TextWriter error, TextReader? input = null) =>
+        Run(args, new CliContext { Output = output, Error = error, Input = input ?? Console.In, Verbose = VerboseOption() });
+
+    internal static Option<bool> VerboseOption() => new("--verbose", "-v")
+    {
+        Description = "On errors, print the stack trace too; during training, print the trainer's log.",
+        Recursive = true,
+    };
+
+    internal static int Run(string[] args, CliContext cli)
     {
         var root = new RootCommand("mlnet-mlm: masked-language-model training and fill-mask for RoBERTa models with ML.NET.")
         {
-            DoctorCommand.Create(output),
-            TokenizeCommand.Create(input ?? Console.In, output, error),
-            BenchModelCommand.Create(output),
+            DemoCommand.Create(cli),
+            TrainCommand.Create(cli),
+            EvaluateCommand.Create(cli),
+            FillMaskCommand.Create(cli),
+            ExportCommand.Create(cli),
+            InfoCommand.Create(cli),
+            SampleCommand.Create(cli),
+            TokenizeCommand.Create(cli.Input, cli.Output, cli.Error),
+            DoctorCommand.Create(cli.Output),
+            BenchModelCommand.Create(cli.Output),
         };
-        var config = new InvocationConfiguration { Output = output, Error = error };
+        root.Options.Add(cli.Verbose);
+        // Ctrl-C is handled by the training commands themselves (checkpoint, then exit 130).
+        var config = new InvocationConfiguration { Output = cli.Output, Error = cli.Error, ProcessTerminationTimeout = null };
         return root.Parse(args).Invoke(config);
     }
 }

@@ -64,6 +64,13 @@ public sealed class MaskedLmTransformer : RowMappingTransformer, IDisposable
     /// <summary>Fills the masks of one text.</summary>
     public IReadOnlyList<IReadOnlyList<FillMaskCandidate>> FillMask(string text) => _engine.Predict([text])[0];
 
+    /// <summary>
+    /// Fills the masks of each text with another top-k or target list than the transformer's options
+    /// (for example a command line's <c>--top-k</c> on a saved model); the model is shared, not copied.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<FillMaskCandidate>>[] FillMask(IReadOnlyList<string> texts, int topK, IReadOnlyList<string>? targets = null) =>
+        new FillMaskEngine(Model, Tokenizer, Device, topK, targets).Predict(texts);
+
     /// <summary>Writes a Hugging Face model folder (config, safetensors weights, tokenizer files, model card).</summary>
     public void ExportHuggingFace(string directory, bool overwrite = false, string? trainedOn = null)
     {

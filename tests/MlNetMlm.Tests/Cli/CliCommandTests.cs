@@ -1,0 +1,352 @@
+using System.Text.Json;
+using MlNetMlm.Training;
+
+namespace MlNetMlm.Tests.Cli;
+
+/// <summary>
+/// The <c>mlnet-mlm</c> commands end to end with tiny budgets: each command's happy path and its bad inputs.
+/// One tiny model is trained once (by the <c>train</c> command) and shared by the model-reading tests.
+/// </summary>
+[TestClass]
+public sealed class CliCommandTests
+{
+    private static TempFiles s_files = null!;
+    private static string s_data = null!;
+    private static string s_trainDir = null!;
+    private static string s_zip = null!;
+    private static CliRun.Result s_train = null!;
+
+    private static readonly string[] Sentences =
+    [
+        "The sun is a star at the centre of our solar system.",
+        "A comet is a ball of ice and dust that orbits the sun.",
+        "The moon pulls on the sea and makes the tides.",
+        "Our galaxy is a spiral of stars, gas and dust.",
+        "A black hole bends light that passes close to it.",
+        "Plants turn sunlight, water and air into sugar.",
+    ];
+
+    /// <summary>Nested ELI5-shaped JSONL: the text is the list answers.text.</summary>
+    private static string Eli5Line(int i) => JsonSerializer.Serialize(new
+    {
+        q_id = $"q{i}",
+        title = $"Question {i}?",
+        answers = new { a_id = new[] { $"a{i}-0", $"a{i}-1" }, text = new[] { Sentences[i % Sentences.Length], Sentences[(i + 1) % Sentences.Length] } },
+    });
+
+    [ClassInitialize]
+    public static void TrainOnce(TestContext _)
+    {
+        s_files = new TempFiles();
+        s_data = s_files.Write("train.jsonl", string.Join('\n', Enumerable.Range(0, 40).Select(Eli5Line)) + "\n");
+        s_trainDir = s_files.PathOf("run");
+        s_train = CliRun.InProcess("train", "--data", s_data, "--text-column", "answers.text", "--size", "tiny", "--output", s_trainDir,
+            "--max-steps", "4", "--batch-size", "4", "--block-size", "32", "--lr", "1e-3", "--eval-fraction", "0.25", "--logging-steps", "2", "--save-steps", "2");
+        s_zip = Path.Combine(s_trainDir, "model.zip");
+    }
+
+    [ClassCleanup]
+    public static void Cleanup() => s_files?.Dispose();
+
+    private static string Tiny(string name) => RepoPaths.RequireShared("hf-reference", name);
+
+    // ---- train ----
+
+    [TestMethod]
+    public void TrainOnNestedJsonlWritesEveryOutput()
+    {
+        Assert.AreEqual(0, s_train.ExitCode, s_train.ToString());
+        foreach (var file in new[] { "model.zip", "metrics.json", "loss.png", "hf/config.json", "hf/model.safetensors", "hf/vocab.json", "hf/merges.txt", "hf/README.md" })
+            Assert.IsTrue(File.Exists(Path.Combine(s_trainDir, file)), $"{file} missing\n{s_train}");
+        Assert.IsTrue(Directory.GetDirectories(Path.Combine(s_trainDir, "checkpoints"), "checkpoint-*").Length > 0);
+        CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(s_trainDir, "loss.png"))[..4]);
+        var metrics = TrainingMetrics.FromJson(File.ReadAllText(Path.Combine(s_trainDir, "metrics.json")));
+        Assert.AreEqual(4, metrics.TotalSteps);
+        Assert.IsTrue(metrics.Evaluations.Count >= 2, "evaluated before and after training");
+        StringAssert.Contains(s_train.Output, "JSONL field 'answers.text'");
+        StringAssert.Contains(s_train.Output, "step 4/4");
+        StringAssert.Contains(s_train.Output, "eval at step 0");
+    }
+
+    [TestMethod]
+    public void TrainReadsCsvAndTextWithATinyConfig()
+    {
+        using var files = new TempFiles();
+        string config = files.Write("config.json", """
+            {"model_type":"roberta","vocab_size":50262,"hidden_size":32,"num_hidden_layers":1,"num_attention_heads":2,
+             "intermediate_size":64,"max_position_embeddings":34}
+            """);
+        string csv = files.Write("data.csv", "id,body\n" + string.Join('\n', Enumerable.Range(0, 30).Select(i => $"{i},\"{Sentences[i % 6].Replace("sun", "\"\"sun\"\"")}\"")) + "\n");
+        var fromCsv = CliRun.InProcess("train", "--data", csv, "--text-column", "body", "--config", config, "--output", files.PathOf("csv"),
+            "--max-steps", "2", "--batch-size", "4", "--block-size", "32", "--eval-fraction", "0");
+        Assert.AreEqual(0, fromCsv.ExitCode, fromCsv.ToString());
+        StringAssert.Contains(fromCsv.Output, "CSV column 'body'");
+        StringAssert.Contains(File.ReadAllText(Path.Combine(files.PathOf("csv"), "hf", "config.json")), "\"hidden_size\": 32");
+
+        string text = files.Write("data.txt", string.Join("\n\n", Enumerable.Range(0, 30).Select(i => Sentences[i % 6])));
+        var fromText = CliRun.InProcess("train", "--data", text, "--config", config, "--output", files.PathOf("text"),
+            "--max-steps", "2", "--batch-size", "4", "--block-size", "32", "--eval-fraction", "0", "--line-by-line");
+        Assert.AreEqual(0, fromText.ExitCode, fromText.ToString());
+        StringAssert.Contains(fromText.Output, "lines of");
+        Assert.IsTrue(File.Exists(Path.Combine(files.PathOf("text"), "model.zip")));
+    }
+
+    [TestMethod]
+    public void TrainBadInputsAreOneClearLine()
+    {
+        using var files = new TempFiles();
+        string Out() => files.PathOf(Guid.NewGuid().ToString("N"));
+
+        var missing = CliRun.InProcess("train", "--data", files.PathOf("nope.jsonl"), "--output", Out());
+        Assert.AreEqual(1, missing.ExitCode);
+        StringAssert.Contains(missing.Error, "nope.jsonl' not found");
+
+        string badLine = files.Write("bad.jsonl", Eli5Line(0) + "\n" + Eli5Line(1) + "\n{\"q_id\": \"x\", \"answers\": \n");
+        var bad = CliRun.InProcess("train", "--data", badLine, "--text-column", "answers.text", "--size", "tiny", "--output", Out());
+        Assert.AreEqual(1, bad.ExitCode, bad.ToString());
+        StringAssert.Contains(bad.Error, "bad.jsonl:3:", "file:line:column");
+        Assert.IsFalse(bad.Error.Contains("   at "), "no stack trace without --verbose");
+
+        var noColumn = CliRun.InProcess("train", "--data", s_data, "--text-column", "answers.body", "--output", Out());
+        Assert.AreEqual(1, noColumn.ExitCode);
+        StringAssert.Contains(noColumn.Error, "column 'answers.body' not found");
+        StringAssert.Contains(noColumn.Error, "answers.text");
+        StringAssert.Contains(noColumn.Error, "q_id");
+
+        string csv = files.Write("h.csv", "id,body\n1,hello\n");
+        var noCsvColumn = CliRun.InProcess("train", "--data", csv, "--output", Out());
+        Assert.AreEqual(1, noCsvColumn.ExitCode);
+        StringAssert.Contains(noCsvColumn.Error, "h.csv:1: the header has no column 'text'; columns present: id, body");
+
+        string shortRow = files.Write("s.csv", "id,body\n1,hello\n2\n");
+        var shortRecord = CliRun.InProcess("train", "--data", shortRow, "--text-column", "body", "--size", "tiny", "--output", Out(), "--eval-fraction", "0");
+        Assert.AreEqual(1, shortRecord.ExitCode);
+        StringAssert.Contains(shortRecord.Error, "s.csv:3:");
+
+        var both = CliRun.InProcess("train", "--data", s_data, "--model", "a", "--config", "b", "--output", Out());
+        Assert.AreNotEqual(0, both.ExitCode);
+        StringAssert.Contains(both.Error, "not both");
+
+        var notEmpty = CliRun.InProcess("train", "--data", s_data, "--output", s_trainDir);
+        Assert.AreEqual(1, notEmpty.ExitCode);
+        StringAssert.Contains(notEmpty.Error, "--overwrite");
+
+        var verbose = CliRun.InProcess("train", "--data", badLine, "--text-column", "answers.text", "--size", "tiny", "--output", Out(), "--verbose");
+        StringAssert.Contains(verbose.Error, "   at ", "--verbose prints the stack trace");
+    }
+
+    [TestMethod]
+    public void InterruptedTrainingSavesACheckpointAndResumes()
+    {
+        using var files = new TempFiles();
+        string output = files.PathOf("run");
+        string[] args = ["train", "--data", s_data, "--text-column", "answers.text", "--size", "tiny", "--output", output,
+            "--max-steps", "4", "--batch-size", "4", "--block-size", "32", "--eval-fraction", "0", "--save-steps", "100"];
+        using var interrupt = new CancellationTokenSource();
+        var stopped = CliRun.InProcess(args, p => { if (!p.IsEvaluation && p.Step == 2) interrupt.Cancel(); }, interrupt);
+        Assert.AreEqual(130, stopped.ExitCode, stopped.ToString());
+        StringAssert.Contains(stopped.Error, "--resume latest");
+        Assert.IsTrue(Directory.Exists(Path.Combine(output, "checkpoints", "checkpoint-2")), stopped.ToString());
+        Assert.IsFalse(File.Exists(Path.Combine(output, "model.zip")));
+
+        var resumed = CliRun.InProcess([.. args, "--resume", "latest"]);
+        Assert.AreEqual(0, resumed.ExitCode, resumed.ToString());
+        Assert.IsFalse(resumed.Output.Contains("step 1/4"), "resumed after step 2, not from the start");
+        StringAssert.Contains(resumed.Output, "step 4/4");
+        Assert.AreEqual(4, TrainingMetrics.FromJson(File.ReadAllText(Path.Combine(output, "metrics.json"))).TotalSteps);
+    }
+
+    // ---- demo ----
+
+    [TestMethod]
+    public void DemoRunsTheWholeJobAndFillsMaskFromTheSavedZip()
+    {
+        using var files = new TempFiles();
+        string output = files.PathOf("demo");
+        var demo = CliRun.InProcess("demo", "--size", "tiny", "--steps", "3", "--output", output);
+        Assert.AreEqual(0, demo.ExitCode, demo.ToString());
+        foreach (var file in new[] { "model.zip", "metrics.json", "loss.png", "hf/config.json", "hf/model.safetensors" })
+            Assert.IsTrue(File.Exists(Path.Combine(output, file)), $"{file} missing\n{demo}");
+        Assert.IsFalse(Directory.Exists(Path.Combine(output, "checkpoints")), "the demo writes no checkpoints");
+        StringAssert.Contains(demo.Output, "63 questions to train on, 7 held out");
+        StringAssert.Contains(demo.Output, "masked accuracy");
+        StringAssert.Contains(demo.Output, Path.Combine(output, "model.zip"));
+
+        // The demo's table is what the saved model predicts: fill-mask on the zip prints the same rows.
+        var table = CliRun.InProcess("fill-mask", "--model", Path.Combine(output, "model.zip"), "The Milky Way is a <mask> galaxy.");
+        Assert.AreEqual(0, table.ExitCode, table.ToString());
+        StringAssert.Contains(demo.Output, table.Output.TrimEnd());
+
+        var again = CliRun.InProcess("demo", "--size", "tiny", "--steps", "1", "--output", output);
+        Assert.AreEqual(1, again.ExitCode);
+        StringAssert.Contains(again.Error, "is not empty; pass --overwrite");
+    }
+
+    [TestMethod]
+    public void SampleWritesTheEmbeddedDataAndRefusesToOverwrite()
+    {
+        using var files = new TempFiles();
+        string path = files.PathOf("eli5.jsonl");
+        var sample = CliRun.InProcess("sample", "--output", path);
+        Assert.AreEqual(0, sample.ExitCode, sample.ToString());
+        Assert.AreEqual(70, File.ReadLines(path).Count(l => l.Length > 0));
+        StringAssert.Contains(File.ReadLines(path).First(), "\"answers\"");
+        var again = CliRun.InProcess("sample", "--output", path);
+        Assert.AreEqual(1, again.ExitCode);
+        StringAssert.Contains(again.Error, "--overwrite");
+    }
+
+    // ---- fill-mask ----
+
+    [TestMethod]
+    public void FillMaskJsonHasTheShapeAndValuesOfHfsPipeline()
+    {
+        string dir = Tiny("tiny-a");
+        string reference = Tiny("tiny-a.reference.jsonl");
+        var expected = File.ReadLines(reference).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var texts = expected.Select(e => e.GetProperty("text").GetString()!).ToArray();
+        var run = CliRun.InProcess(["fill-mask", "--model", dir, "--json", .. texts]);
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.AreEqual(texts.Length, lines.Length);
+        int compared = 0;
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var ours = JsonDocument.Parse(lines[i]).RootElement;
+            var hf = expected[i].GetProperty("fill_mask_pipeline");
+            Assert.AreEqual(hf.ValueKind, ours.ValueKind);
+            bool severalMasks = hf[0].ValueKind == JsonValueKind.Array;
+            var (oursLists, hfLists) = severalMasks
+                ? (ours.EnumerateArray().ToList(), hf.EnumerateArray().ToList())
+                : ([ours], [hf]);
+            Assert.AreEqual(hfLists.Count, oursLists.Count, texts[i]);
+            for (int m = 0; m < hfLists.Count; m++)
+                foreach (var (a, b) in oursLists[m].EnumerateArray().Zip(hfLists[m].EnumerateArray()))
+                {
+                    CollectionAssert.AreEqual(new[] { "score", "token", "token_str", "sequence" }, a.EnumerateObject().Select(p => p.Name).ToArray());
+                    Assert.AreEqual(b.GetProperty("token").GetInt32(), a.GetProperty("token").GetInt32(), texts[i]);
+                    Assert.AreEqual(b.GetProperty("token_str").GetString(), a.GetProperty("token_str").GetString());
+                    Assert.AreEqual(b.GetProperty("sequence").GetString(), a.GetProperty("sequence").GetString());
+                    Assert.AreEqual(b.GetProperty("score").GetDouble(), a.GetProperty("score").GetDouble(), 1e-6);
+                    compared++;
+                }
+        }
+        Console.WriteLine($"fill-mask --json: {compared} candidates over {texts.Length} texts match HF's pipeline.");
+    }
+
+    [TestMethod]
+    public void FillMaskTableTargetsInputFileAndBadInputs()
+    {
+        using var files = new TempFiles();
+        var table = CliRun.InProcess("fill-mask", "--model", s_zip, "--top-k", "3", "The sun is a <mask>.");
+        Assert.AreEqual(0, table.ExitCode, table.ToString());
+        StringAssert.Contains(table.Output, "score");
+        Assert.AreEqual(3, table.Output.Split('\n').Count(l => l.TrimStart().StartsWith("1 ") || l.TrimStart().StartsWith("2 ") || l.TrimStart().StartsWith("3 ")));
+
+        var targeted = CliRun.InProcess("fill-mask", "--model", s_zip, "--json", "--targets", " star, moon", "The sun is a <mask>.");
+        Assert.AreEqual(0, targeted.ExitCode, targeted.ToString());
+        var candidates = JsonDocument.Parse(targeted.Output).RootElement.EnumerateArray().Select(c => c.GetProperty("token_str").GetString()).ToList();
+        CollectionAssert.AreEquivalent(new[] { " star", " moon" }, candidates, "targets are split on commas, not trimmed (HF: a leading space is part of the word)");
+
+        string input = files.Write("in.jsonl", "\"The <mask> orbits the sun.\"\n{\"text\": \"A <mask> of <mask>.\"}\n");
+        var fromFile = CliRun.InProcess("fill-mask", "--model", s_zip, "--json", "--input", input);
+        Assert.AreEqual(0, fromFile.ExitCode, fromFile.ToString());
+        var rows = fromFile.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.AreEqual(JsonValueKind.Object, rows[0][0].ValueKind, "one mask: an array of candidates");
+        Assert.AreEqual(JsonValueKind.Array, rows[1][0].ValueKind, "two masks: an array per mask");
+        Assert.AreEqual(2, rows[1].GetArrayLength());
+
+        var noMask = CliRun.InProcess("fill-mask", "--model", s_zip, "No mask here.");
+        Assert.AreEqual(1, noMask.ExitCode);
+        StringAssert.Contains(noMask.Error, "text 1 has no <mask>");
+
+        string bad = files.Write("bad.jsonl", "\"ok <mask>\"\n[1,2]\n");
+        var badLine = CliRun.InProcess("fill-mask", "--model", s_zip, "--input", bad);
+        Assert.AreEqual(1, badLine.ExitCode);
+        StringAssert.Contains(badLine.Error, "bad.jsonl:2:");
+
+        var noModel = CliRun.InProcess("fill-mask", "--model", files.PathOf("none.zip"), "a <mask>");
+        Assert.AreEqual(1, noModel.ExitCode);
+        StringAssert.Contains(noModel.Error, "none.zip' not found");
+    }
+
+    [TestMethod]
+    public void FreshProcessFillMaskMatchesInProcess()
+    {
+        string[] args = ["fill-mask", "--model", s_zip, "--json", "--top-k", "4", "The moon pulls on the <mask>.", "A <mask> is a ball of <mask>."];
+        var inProcess = CliRun.InProcess(args);
+        Assert.AreEqual(0, inProcess.ExitCode, inProcess.ToString());
+        var fresh = CliRun.FreshProcess(args);
+        Assert.AreEqual(0, fresh.ExitCode, fresh.ToString());
+        Assert.AreEqual(inProcess.Output.ReplaceLineEndings("\n"), fresh.Output.ReplaceLineEndings("\n"));
+        Assert.AreEqual(2, fresh.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    // ---- evaluate ----
+
+    [TestMethod]
+    public void EvaluateIsSeededAndReportsLossPerplexityAccuracy()
+    {
+        string[] args = ["evaluate", "--model", s_zip, "--data", s_data, "--text-column", "answers.text", "--block-size", "32", "--json"];
+        var first = CliRun.InProcess(args);
+        Assert.AreEqual(0, first.ExitCode, first.ToString());
+        var r = JsonDocument.Parse(first.Output).RootElement;
+        double loss = r.GetProperty("eval_loss").GetDouble();
+        Assert.AreEqual(Math.Exp(loss), r.GetProperty("perplexity").GetDouble(), 1e-9 * Math.Exp(loss));
+        Assert.IsTrue(r.GetProperty("masked_tokens").GetInt64() > 0);
+        Assert.AreEqual(first.Output, CliRun.InProcess(args).Output, "same seed, same masks, same numbers");
+        Assert.AreNotEqual(first.Output, CliRun.InProcess([.. args, "--seed", "7"]).Output, "another seed masks other positions");
+
+        var human = CliRun.InProcess("evaluate", "--model", s_zip, "--data", s_data, "--text-column", "answers.text", "--block-size", "32");
+        StringAssert.Contains(human.Output, "perplexity");
+
+        var noColumn = CliRun.InProcess("evaluate", "--model", s_zip, "--data", s_data);
+        Assert.AreEqual(1, noColumn.ExitCode);
+        StringAssert.Contains(noColumn.Error, "column 'text' not found");
+        var tooLong = CliRun.InProcess("evaluate", "--model", s_zip, "--data", s_data, "--text-column", "answers.text", "--block-size", "4000");
+        Assert.AreEqual(1, tooLong.ExitCode);
+        StringAssert.Contains(tooLong.Error, "longer than the model takes");
+    }
+
+    // ---- export and info ----
+
+    [TestMethod]
+    public void ExportWritesAHfFolderThatPredictsLikeTheZip()
+    {
+        using var files = new TempFiles();
+        string hf = files.PathOf("hf");
+        var export = CliRun.InProcess("export", "--model", s_zip, "--hf", hf);
+        Assert.AreEqual(0, export.ExitCode, export.ToString());
+        foreach (var file in new[] { "config.json", "model.safetensors", "vocab.json", "merges.txt", "README.md" })
+            Assert.IsTrue(File.Exists(Path.Combine(hf, file)), file);
+        string[] ask = ["--json", "The sun is a <mask>."];
+        Assert.AreEqual(CliRun.InProcess(["fill-mask", "--model", s_zip, .. ask]).Output, CliRun.InProcess(["fill-mask", "--model", hf, .. ask]).Output);
+
+        var again = CliRun.InProcess("export", "--model", s_zip, "--hf", hf);
+        Assert.AreEqual(1, again.ExitCode);
+        StringAssert.Contains(again.Error, "--overwrite");
+        Assert.AreEqual(0, CliRun.InProcess("export", "--model", s_zip, "--hf", hf, "--overwrite").ExitCode);
+    }
+
+    [TestMethod]
+    public void InfoShowsConfigParametersTokenizerAndTraining()
+    {
+        var info = CliRun.InProcess("info", "--model", s_zip);
+        Assert.AreEqual(0, info.ExitCode, info.ToString());
+        // tiny: 2 layers, hidden 64, intermediate 128, 130 positions, 50,262 ids; decoder tied to the embeddings.
+        long h = 64, inter = 128, v = 50262, layers = 2;
+        long embeddings = v * h + 130 * h + 2 * h + 2 * h;
+        long layer = 4 * (h * h + h) + 2 * h + (h * inter + inter) + (inter * h + h) + 2 * h;
+        long head = h * h + h + 2 * h + v;
+        StringAssert.Contains(info.Output, $"Parameters       {embeddings + layers * layer + head:N0}");
+        StringAssert.Contains(info.Output, "<s>=0 <pad>=1 </s>=2 <unk>=3 <mask>=50261");
+        StringAssert.Contains(info.Output, "4 steps");
+        StringAssert.Contains(info.Output, "eval loss");
+
+        using var files = new TempFiles();
+        Directory.CreateDirectory(files.PathOf("empty"));
+        var bad = CliRun.InProcess("info", "--model", files.PathOf("empty"));
+        Assert.AreEqual(1, bad.ExitCode);
+        StringAssert.Contains(bad.Error, "without config.json");
+    }
+}
