@@ -9,6 +9,7 @@ Prints one JSON object.
 import argparse
 import json
 import math
+import os
 import resource
 import statistics
 import time
@@ -209,7 +210,7 @@ def train(a):
     r = dict(impl=f'pytorch-eager {torch.__version__}', shape=a.shape, layers=c.layers, hidden=c.hidden, heads=c.heads,
              intermediate=c.intermediate, vocab_size=c.vocab, parameters=sum(p.numel() for p in params),
              batch_size=a.batch_size, seq_len=a.seq_len, labelled_positions=labelled, sparse_head=a.sparse_head == 'on',
-             threads=torch.get_num_threads(), warmup_steps=a.warmup_steps, steps=a.steps,
+             threads=torch.get_num_threads(), omp_wait_policy=os.environ.get('OMP_WAIT_POLICY'), warmup_steps=a.warmup_steps, steps=a.steps,
              step_seconds=[round(s, 4) for s in seconds], step_seconds_median=round(med, 4),
              tokens_per_second=round(tokens / med, 1),
              forward_seconds_median=round(statistics.median(p[0] for p in phases), 4),

@@ -164,6 +164,7 @@ internal static class BenchTrainCommand
                 ["labelled_positions"] = labelled,
                 ["sparse_head"] = s.SparseHead,
                 ["threads"] = get_num_threads(),
+                ["omp_wait_policy"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"),
                 ["warmup_steps"] = s.Warmup,
                 ["steps"] = s.Steps,
                 ["step_seconds"] = seconds.Select(x => BenchSupport.Round(x, 4)).ToArray(),
