@@ -19,7 +19,7 @@ internal static class BenchTrainCommand
 {
     internal sealed record Settings(
         string Shape, int? Layers, int? Hidden, int? Heads, int? Intermediate, int? VocabSize,
-        int BatchSize, int SeqLen, int Steps, int Warmup, int Threads, bool SparseHead, bool Matmul, bool Json);
+        int BatchSize, int SeqLen, int Steps, int Warmup, int Threads, bool SparseHead, bool Matmul, bool Json, double? AttentionDropout = null);
 
     public static Command Create(TextWriter output)
     {
@@ -39,6 +39,7 @@ internal static class BenchTrainCommand
         var matmul = new Option<string>("--matmul-peak") { Description = "Also measure the fp32 matmul peak in this process (on) or not (off).", DefaultValueFactory = _ => "on" };
         matmul.AcceptOnlyFromAmong("on", "off");
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var attentionDropout = new Option<double?>("--attention-dropout") { Description = "Override the shape's attention-probability dropout (0.1 for distilroberta), to see what it costs." };
         foreach (var o in new[] { batchSize, seqLen, steps })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{o.Name} must be at least 1."); });
         foreach (var o in new[] { warmup, threads })
@@ -48,12 +49,12 @@ internal static class BenchTrainCommand
 
         var command = new Command("train", "Training-step throughput (tokens/s, GFLOP/s, peak RSS) on random data, as the trainer runs it.")
         {
-            shape, layers, hidden, heads, intermediate, vocab, batchSize, seqLen, steps, warmup, threads, sparse, matmul, json,
+            shape, layers, hidden, heads, intermediate, vocab, batchSize, seqLen, steps, warmup, threads, sparse, matmul, json, attentionDropout,
         };
         command.SetAction(r => Run(output, new Settings(
             r.GetValue(shape)!, r.GetValue(layers), r.GetValue(hidden), r.GetValue(heads), r.GetValue(intermediate), r.GetValue(vocab),
             r.GetValue(batchSize), r.GetValue(seqLen), r.GetValue(steps), r.GetValue(warmup), r.GetValue(threads),
-            r.GetValue(sparse) == "on", r.GetValue(matmul) == "on", r.GetValue(json))));
+            r.GetValue(sparse) == "on", r.GetValue(matmul) == "on", r.GetValue(json), r.GetValue(attentionDropout))));
         return command;
     }
 
@@ -91,6 +92,7 @@ internal static class BenchTrainCommand
         if (s.Heads is { } n) config.NumAttentionHeads = n;
         if (s.Intermediate is { } i) config.IntermediateSize = i;
         if (s.VocabSize is { } v) config.VocabSize = v;
+        if (s.AttentionDropout is { } p) config.AttentionProbsDropoutProb = p;
         config.MaxPositionEmbeddings = Math.Max(config.MaxPositionEmbeddings, s.SeqLen + config.PadTokenId + 1);
         config.Validate();
         return config;
@@ -160,6 +162,7 @@ internal static class BenchTrainCommand
                 ["hidden"] = config.HiddenSize,
                 ["heads"] = config.NumAttentionHeads,
                 ["intermediate"] = config.IntermediateSize,
+                ["attention_dropout"] = config.AttentionProbsDropoutProb,
                 ["vocab_size"] = config.VocabSize,
                 ["parameters"] = parameterCount,
                 ["batch_size"] = s.BatchSize,
