@@ -15,11 +15,16 @@ namespace MlNetMlm.Cli.Commands;
 /// </summary>
 internal static class BenchModelCommand
 {
-    /// <summary>The <c>bench</c> parent command, holding <c>model</c>.</summary>
+    /// <summary>The <c>bench</c> parent command: <c>model</c>, <c>train</c>, <c>matmul</c>, <c>fillmask</c>, <c>tokenizer</c>, <c>prep</c>.</summary>
     public static Command Create(TextWriter output)
     {
         var bench = new Command("bench", "Short benchmarks.");
         bench.Subcommands.Add(CreateModel(output));
+        bench.Subcommands.Add(BenchTrainCommand.Create(output));
+        bench.Subcommands.Add(BenchTrainCommand.CreateMatmul(output));
+        bench.Subcommands.Add(BenchFillMaskCommand.Create(output));
+        bench.Subcommands.Add(BenchTokenizerCommand.Create(output));
+        bench.Subcommands.Add(BenchPrepCommand.Create(output));
         return bench;
     }
 

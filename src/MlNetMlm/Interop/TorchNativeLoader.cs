@@ -36,6 +36,7 @@ internal static partial class TorchNativeLoader
 
         try
         {
+            OpenMpDefaults.Apply();
             NativeLibrary.Load(libTorch);
             string? firstError = TryLoad(libTorchSharp);
             if (firstError is null)

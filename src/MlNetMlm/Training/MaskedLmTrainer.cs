@@ -136,24 +136,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             return config;
         }
 
-        /// <summary>AdamW with two groups: weights decay; biases and LayerNorm weights do not (as HF).</summary>
-        private AdamW CreateOptimizer()
-        {
-            var decay = new List<Parameter>();
-            var noDecay = new List<Parameter>();
-            foreach (var (name, p) in _model.named_parameters())
-            {
-                bool exempt = name.EndsWith(".bias", StringComparison.Ordinal) || name == "lm_head.bias"
-                              || name.Contains("LayerNorm", StringComparison.Ordinal) || name.Contains("layer_norm", StringComparison.Ordinal);
-                (exempt ? noDecay : decay).Add(p);
-            }
-            var groups = new List<AdamW.ParamGroup>
-            {
-                new(decay, _o.LearningRate, _o.AdamBeta1, _o.AdamBeta2, _o.AdamEpsilon, _o.WeightDecay, false, false),
-                new(noDecay, _o.LearningRate, _o.AdamBeta1, _o.AdamBeta2, _o.AdamEpsilon, 0.0, false, false),
-            };
-            return optim.AdamW(groups, _o.LearningRate, _o.AdamBeta1, _o.AdamBeta2, _o.AdamEpsilon, _o.WeightDecay, false, false);
-        }
+        private AdamW CreateOptimizer() => TrainingOptimizer.Create(_model, _o);
 
         private static int EpochSeed(int seed, int epoch) => unchecked(seed * 1_000_003 + epoch * 7_919 + 1);
 
@@ -218,10 +201,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
                             (loss / groupSize).backward();
                             stepLoss += value / groupSize;
                         }
-                        if (_o.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_parameters, _o.MaxGradNorm);
-                        foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
-                        _optimizer.step();
-                        _optimizer.zero_grad();
+                        TrainingOptimizer.Step(_optimizer, _parameters, _o.MaxGradNorm, lr);
                     }
                     lastLr = lr;
                     _state.GlobalStep++;
