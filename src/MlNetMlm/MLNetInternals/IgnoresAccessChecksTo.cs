@@ -1,7 +1,7 @@
 // MlNetMlm stores its components in ML.NET's model zip with ML.NET's own save/load machinery
 // (ModelSaveContext.Writer, SaveBinaryStream, LoadableClass, VersionInfo), which is internal:
 // public API cannot save a third-party transformer's state. The compiler sees publicized copies of
-// Microsoft.ML.Core and Microsoft.ML.Data (build/MLNetInternals.targets); this attribute tells the
+// Microsoft.ML.Core and Microsoft.ML.Data (src/build/MLNetInternals.targets); this attribute tells the
 // runtime to allow the calls. Every use of those internals stays in this folder.
 [assembly: System.Runtime.CompilerServices.IgnoresAccessChecksTo("Microsoft.ML.Core")]
 [assembly: System.Runtime.CompilerServices.IgnoresAccessChecksTo("Microsoft.ML.Data")]

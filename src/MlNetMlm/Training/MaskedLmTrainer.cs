@@ -81,6 +81,8 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
         private readonly IReadOnlyList<Parameter> _parameters;
         private readonly TrainerState _state;
         private readonly string? _resumedFrom;
+        private readonly Stopwatch _clock = new();   // training time (evaluations and checkpoints included)
+        private double _secondsBefore;               // training time of the run this one resumes
 
         public TrainingRun(MaskedLmTrainerOptions options, IChannel ch)
         {
@@ -159,8 +161,9 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             if (_o.EvaluationData is not null && _o.EvaluateBeforeTraining && _state.GlobalStep == 0 && _resumedFrom is null)
                 Evaluate(0, 0, cancel);
 
-            var clock = Stopwatch.StartNew();
-            double secondsBefore = _state.TrainSeconds;
+            var clock = _clock;
+            clock.Restart();
+            double secondsBefore = _secondsBefore = _state.TrainSeconds;
             byte[] rngAtBoundary = RngState();
             long lastEvalStep = metrics.Evaluations.Count > 0 ? metrics.Evaluations[^1].Step : -1;
             long lastSaveStep = _resumedFrom is null ? -1 : _state.GlobalStep;
@@ -273,7 +276,8 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             var entry = MaskedLmEvaluator.Evaluate(_model, _o.EvaluationData!, _o, _device, step, epoch, cancel);
             _state.Metrics.Evaluations.Add(entry);
             _ch.Info($"eval at step {step}: loss {entry.Loss:F4}  perplexity {entry.Perplexity:F2}  masked accuracy {entry.Accuracy:P1} ({entry.MaskedTokens} masked tokens)");
-            _o.Progress?.Report(new TrainingProgress(step, _state.TotalSteps, epoch, entry.Loss, 0, 0, TimeSpan.FromSeconds(_state.TrainSeconds), true, entry.Perplexity, entry.Accuracy));
+            var elapsed = TimeSpan.FromSeconds(_secondsBefore + _clock.Elapsed.TotalSeconds);
+            _o.Progress?.Report(new TrainingProgress(step, _state.TotalSteps, epoch, entry.Loss, 0, 0, elapsed, true, entry.Perplexity, entry.Accuracy));
             return step;
         }
 
