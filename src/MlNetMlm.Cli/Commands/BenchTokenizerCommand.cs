@@ -33,17 +33,19 @@ internal static class BenchTokenizerCommand
     {
         string[] path = field.Split('.');
         var texts = new List<string>();
+        int lineNumber = 0;
         foreach (string line in File.ReadLines(corpus))
         {
+            lineNumber++;
             if (line.Length == 0) continue;
-            using var doc = JsonDocument.Parse(line);
-            var element = doc.RootElement;
-            foreach (string name in path)
-                element = element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var child) ? child
-                    : throw new InvalidDataException($"{corpus}: a record has no field '{field}'.");
-            texts.Add(element.ValueKind == JsonValueKind.Array
-                ? string.Join(' ', element.EnumerateArray().Select(e => e.GetString()))
-                : element.GetString() ?? "");
+            try
+            {
+                texts.Add(TokenizeCommand.ExtractText(line, path, field)); // the same field rule as `tokenize --field`
+            }
+            catch (Exception e) when (e is JsonException or TokenizeCommand.InputLineException)
+            {
+                throw new InvalidDataException($"{corpus}:{lineNumber}: {e.Message}", e);
+            }
         }
         return texts;
     }

@@ -102,9 +102,10 @@ internal static class TokenizeCommand
         return 0;
     }
 
-    private sealed class InputLineException(string message) : Exception(message);
+    internal sealed class InputLineException(string message) : Exception(message);
 
-    private static string ExtractText(string jsonLine, string[] path, string field)
+    /// <summary>The text at a dotted field of one JSON line (a JSON string is taken whole; an array of strings is joined with one space).</summary>
+    internal static string ExtractText(string jsonLine, string[] path, string field)
     {
         using var document = JsonDocument.Parse(jsonLine);
         var element = document.RootElement;

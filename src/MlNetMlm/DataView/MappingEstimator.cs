@@ -26,5 +26,8 @@ public abstract class MappingEstimator<TTransformer> : IEstimator<TTransformer>
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        SchemaShapes.Map(inputSchema, CreateTransformer().GetOutputSchema);
+        SchemaShapes.Map(inputSchema, OutputSchema);
+
+    /// <summary>The output schema for an input schema; by default the transformer's own answer.</summary>
+    private protected virtual DataViewSchema OutputSchema(DataViewSchema inputSchema) => CreateTransformer().GetOutputSchema(inputSchema);
 }

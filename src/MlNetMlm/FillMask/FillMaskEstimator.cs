@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using MlNetMlm.DataView;
 using MlNetMlm.Interop;
 using MlNetMlm.Modeling;
@@ -16,7 +17,6 @@ public sealed class FillMaskEstimator : MappingEstimator<MaskedLmTransformer>
     private readonly string _directory;
     private readonly FillMaskOptions _options;
     private readonly string? _device;
-    private MaskedLmTransformer? _loaded;
 
     internal FillMaskEstimator(string directory, FillMaskOptions? options, string? device)
     {
@@ -27,13 +27,19 @@ public sealed class FillMaskEstimator : MappingEstimator<MaskedLmTransformer>
         _device = device;
     }
 
-    // The checkpoint is read once; Fit and GetOutputSchema share it.
+    // Each Fit loads its own model (the caller owns and disposes it).
     private protected override MaskedLmTransformer CreateTransformer()
     {
-        if (_loaded is not null) return _loaded;
         var device = TorchDevices.Resolve(_device);
         var model = RobertaForMaskedLM.FromPretrained(_directory);
         model.to(device);
-        return _loaded = new MaskedLmTransformer(model, RobertaTokenizer.FromDirectory(_directory), _options, metrics: null, device);
+        return new MaskedLmTransformer(model, RobertaTokenizer.FromDirectory(_directory), _options, metrics: null, device);
+    }
+
+    // The schema follows from the options alone: no need to read the checkpoint for it.
+    private protected override DataViewSchema OutputSchema(DataViewSchema inputSchema)
+    {
+        SchemaChecks.RequireText(inputSchema, _options.TextColumnName, "FillMask");
+        return MaskedLmTransformer.OutputSchemaFor(inputSchema, _options);
     }
 }

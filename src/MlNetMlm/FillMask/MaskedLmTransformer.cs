@@ -96,9 +96,8 @@ public sealed class MaskedLmTransformer : RowMappingTransformer, IDisposable
         }
     }
 
-    internal static DataViewSchema OutputSchemaFor(DataViewSchema input, string textColumn, string component)
+    internal static DataViewSchema OutputSchemaFor(DataViewSchema input, FillMaskOptions o)
     {
-        var o = new FillMaskOptions { TextColumnName = textColumn };
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(input);
         foreach (var (name, type) in OutputTypes(o)) builder.AddColumn(name, type);

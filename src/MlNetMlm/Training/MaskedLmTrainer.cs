@@ -57,7 +57,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        MLNetInternals.SchemaShapes.Map(inputSchema, schema => MaskedLmTransformer.OutputSchemaFor(schema, _options.TextColumnName, Component));
+        MLNetInternals.SchemaShapes.Map(inputSchema, schema => MaskedLmTransformer.OutputSchemaFor(schema, new FillMaskOptions { TextColumnName = _options.TextColumnName }));
 
     /// <inheritdoc/>
     public MaskedLmTransformer Fit(IDataView input)

@@ -101,4 +101,24 @@ public sealed class FillMaskParityTests
         var e2 = Assert.ThrowsExactly<ArgumentException>(() => model.FillMask(tooLong));
         StringAssert.Contains(e2.Message, "at most");
     }
+
+    [TestMethod]
+    public void EachFitOwnsItsModelAndTheShapeNeedsNoCheckpoint()
+    {
+        string dir = RepoPaths.RequireShared("hf-reference", "tiny-a");
+        var ml = new MLContext(seed: 0);
+        var data = ml.Data.LoadFromEnumerable(new[] { new FillMaskInput { Text = "x <mask>" } });
+        var estimator = ml.MaskedLanguageModeling().FillMask(dir, new FillMaskOptions { TopK = 2, ScoresColumnName = "P" });
+
+        var shape = estimator.GetOutputSchema(MlNetMlm.MLNetInternals.SchemaShapes.FromSchema(data.Schema));
+        Assert.IsTrue(shape.Any(c => c.Name == "P") && shape.Any(c => c.Name == "Tokens"));
+        var noText = MlNetMlm.MLNetInternals.SchemaShapes.FromSchema(ml.Data.LoadFromEnumerable(new[] { new { Body = "a" } }).Schema);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => estimator.GetOutputSchema(noText)).Message, "'Text' not found");
+
+        var first = estimator.Fit(data);
+        using var second = estimator.Fit(data);
+        Assert.AreNotSame(first, second);
+        first.Dispose();
+        Assert.AreEqual(2, second.FillMask("The <mask> sat.")[0].Count, "disposing one fitted model leaves the other working");
+    }
 }
