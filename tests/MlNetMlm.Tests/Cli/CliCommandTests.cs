@@ -8,7 +8,7 @@ namespace MlNetMlm.Tests.Cli;
 /// One tiny model is trained once (by the <c>train</c> command) and shared by the model-reading tests.
 /// </summary>
 [TestClass]
-public sealed class CliCommandTests
+public sealed partial class CliCommandTests
 {
     private static TempFiles s_files = null!;
     private static string s_data = null!;
@@ -108,8 +108,8 @@ public sealed class CliCommandTests
         OneLine(CliRun.InProcess("train", "--data", files.PathOf("nope.jsonl"), "--output", Out()), "nope.jsonl' not found");
 
         string badLine = files.Write("bad.jsonl", Eli5Line(0) + "\n" + Eli5Line(1) + "\n{\"q_id\": \"x\", \"answers\": \n");
-        string[] bad = ["train", "--data", badLine, "--text-column", "answers.text", "--size", "tiny", "--output", Out()];
-        OneLine(CliRun.InProcess(bad), "bad.jsonl:3:"); // file:line:column, no stack trace
+        string[] bad = ["train", "--data", badLine, "--text-column", "answers.text", "--size", "tiny"];
+        OneLine(CliRun.InProcess([.. bad, "--output", Out()]), "bad.jsonl:3:"); // file:line:column, no stack trace
 
         string noColumn = OneLine(CliRun.InProcess("train", "--data", s_data, "--text-column", "answers.body", "--output", Out()), "column 'answers.body' not found");
         StringAssert.Contains(noColumn, "answers.text");

@@ -51,6 +51,20 @@ public sealed class CheckpointErrorTests
     }
 
     [TestMethod]
+    public void WrongDtypeIsNamedWithItsKeyAndNothingIsLoaded()
+    {
+        using var fixture = new MicroCheckpoint();
+        var (dir, state) = fixture;
+        const string key = "roberta.encoder.layer.0.attention.self.query.weight";
+        state[key] = state[key].to(ScalarType.Int64);
+        WriteSafetensors(dir, state);
+        var e = LoadFails(dir);
+        StringAssert.Contains(e.Message, $"'{key}'");
+        StringAssert.Contains(e.Message, "dtype Int64");
+        StringAssert.Contains(e.Message, "floating-point");
+    }
+
+    [TestMethod]
     public void UnexpectedKeyIsNamedWithItsFile()
     {
         using var fixture = new MicroCheckpoint();
