@@ -75,27 +75,23 @@ public sealed partial class CliCommandTests
         StringAssert.Contains(s_train.Output, "eval at step 0");
     }
 
+    /// <summary>A config.json for a one-layer, 32-wide model from scratch (trains in well under a second per step).</summary>
+    private static string TinyConfig(TempFiles files) => files.Write("config.json", """
+        {"model_type":"roberta","vocab_size":50262,"hidden_size":32,"num_hidden_layers":1,"num_attention_heads":2,
+         "intermediate_size":64,"max_position_embeddings":34}
+        """);
+
     [TestMethod]
-    public void TrainReadsCsvAndTextWithATinyConfig()
+    public void TrainReadsCsvWithATinyConfig()
     {
         using var files = new TempFiles();
-        string config = files.Write("config.json", """
-            {"model_type":"roberta","vocab_size":50262,"hidden_size":32,"num_hidden_layers":1,"num_attention_heads":2,
-             "intermediate_size":64,"max_position_embeddings":34}
-            """);
+        string config = TinyConfig(files);
         string csv = files.Write("data.csv", "id,body\n" + string.Join('\n', Enumerable.Range(0, 30).Select(i => $"{i},\"{Sentences[i % 6].Replace("sun", "\"\"sun\"\"")}\"")) + "\n");
         var fromCsv = CliRun.InProcess("train", "--data", csv, "--text-column", "body", "--config", config, "--output", files.PathOf("csv"),
             "--max-steps", "2", "--batch-size", "4", "--block-size", "32", "--eval-fraction", "0");
         Assert.AreEqual(0, fromCsv.ExitCode, fromCsv.ToString());
         StringAssert.Contains(fromCsv.Output, "CSV column 'body'");
         StringAssert.Contains(File.ReadAllText(Path.Combine(files.PathOf("csv"), "hf", "config.json")), "\"hidden_size\": 32");
-
-        string text = files.Write("data.txt", string.Join("\n\n", Enumerable.Range(0, 30).Select(i => Sentences[i % 6])));
-        var fromText = CliRun.InProcess("train", "--data", text, "--config", config, "--output", files.PathOf("text"),
-            "--max-steps", "2", "--batch-size", "4", "--block-size", "32", "--eval-fraction", "0", "--line-by-line");
-        Assert.AreEqual(0, fromText.ExitCode, fromText.ToString());
-        StringAssert.Contains(fromText.Output, "lines of");
-        Assert.IsTrue(File.Exists(Path.Combine(files.PathOf("text"), "model.zip")));
     }
 
     [TestMethod]

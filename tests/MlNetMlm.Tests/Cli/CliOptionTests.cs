@@ -91,16 +91,15 @@ public sealed partial class CliCommandTests
     public void TrainLineByLineMakesOneBlockPerLine()
     {
         using var files = new TempFiles();
-        string config = files.Write("config.json", """
-            {"model_type":"roberta","vocab_size":50262,"hidden_size":32,"num_hidden_layers":1,"num_attention_heads":2,
-             "intermediate_size":64,"max_position_embeddings":34}
-            """);
+        string config = TinyConfig(files);
         string text = files.Write("data.txt", string.Join("\n\n", Enumerable.Range(0, 30).Select(i => Sentences[i % 6])));
         TrainingMetrics Run(string name, params string[] extra)
         {
             var run = CliRun.InProcess(["train", "--data", text, "--config", config, "--output", files.PathOf(name),
                 "--epochs", "1", "--batch-size", "4", "--block-size", "32", "--eval-fraction", "0", .. extra]);
             Assert.AreEqual(0, run.ExitCode, run.ToString());
+            StringAssert.Contains(run.Output, "lines of", "a .txt file is read as text lines");
+            Assert.IsTrue(File.Exists(Path.Combine(files.PathOf(name), "model.zip")));
             return TrainingMetrics.FromJson(File.ReadAllText(Path.Combine(files.PathOf(name), "metrics.json")));
         }
         // 30 lines, each its own (padded) block: 30 blocks in batches of 4; concatenated, about 400 tokens make 13 blocks.

@@ -78,33 +78,13 @@ public sealed partial class ReadmeTests
     [TestMethod]
     public void BenchTableIsWhatRunAllComputesFromTheSavedRuns()
     {
-        var start = new System.Diagnostics.ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
-        foreach (string a in new[] { Path.Combine("bench", "run_all.py"), "--replay", Path.Combine("bench", "results", "latest.json"), "--no-readme" })
-            start.ArgumentList.Add(a);
-        System.Diagnostics.Process python;
-        try
-        {
-            python = System.Diagnostics.Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            string reason = $"SKIPPED: python3 is not available ({e.Message})";
-            Console.WriteLine(reason);
-            Assert.Inconclusive(reason);
-            return;
-        }
-        using (python)
-        {
-            var stderr = python.StandardError.ReadToEndAsync();
-            string stdout = python.StandardOutput.ReadToEnd();
-            python.WaitForExit();
-            Assert.AreEqual(0, python.ExitCode, stderr.Result);
-            string bench = File.ReadAllText(Path.Combine(RepoPaths.Root, "bench", "README.md"));
-            static string[] Rows(string text) => text.Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToArray();
-            string table = bench[bench.IndexOf("<!-- results:begin -->", StringComparison.Ordinal)..bench.IndexOf("<!-- results:end -->", StringComparison.Ordinal)];
-            var expected = Rows(stdout);
-            Assert.IsTrue(expected.Length > 5, stdout);
-            CollectionAssert.AreEqual(expected, Rows(table), "bench/README.md's table differs from `python3 bench/run_all.py --replay bench/results/latest.json`");
-        }
+        var (exit, stdout, stderr) = ExternalTool.Run("python3", Path.Combine("bench", "run_all.py"), "--replay", Path.Combine("bench", "results", "latest.json"), "--no-readme");
+        Assert.AreEqual(0, exit, stderr);
+        string bench = File.ReadAllText(Path.Combine(RepoPaths.Root, "bench", "README.md"));
+        static string[] Rows(string text) => text.Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToArray();
+        string table = bench[bench.IndexOf("<!-- results:begin -->", StringComparison.Ordinal)..bench.IndexOf("<!-- results:end -->", StringComparison.Ordinal)];
+        var expected = Rows(stdout);
+        Assert.IsTrue(expected.Length > 5, stdout);
+        CollectionAssert.AreEqual(expected, Rows(table), "bench/README.md's table differs from `python3 bench/run_all.py --replay bench/results/latest.json`");
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -39,28 +38,8 @@ public sealed class JoinedAnswersParityTests
 
         using var files = new TempFiles();
         string hfIds = files.PathOf("hf.ids.jsonl");
-        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in new[] { script, "--tokenizer", tokenizerJson, "--corpus", data, "--field", "answers.text", "--passes", "1", "--ids-out", hfIds })
-            start.ArgumentList.Add(a);
-        Process node;
-        try
-        {
-            node = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            string reason = $"SKIPPED: node is not available ({e.Message})";
-            Console.WriteLine(reason);
-            Assert.Inconclusive(reason);
-            return;
-        }
-        using (node)
-        {
-            var stderr = node.StandardError.ReadToEndAsync();
-            node.StandardOutput.ReadToEnd();
-            node.WaitForExit();
-            Assert.AreEqual(0, node.ExitCode, $"node tokenizers_bench.js failed: {stderr.Result}");
-        }
+        var (exit, _, error) = ExternalTool.Run("node", script, "--tokenizer", tokenizerJson, "--corpus", data, "--field", "answers.text", "--passes", "1", "--ids-out", hfIds);
+        Assert.AreEqual(0, exit, $"node tokenizers_bench.js failed: {error}");
         var expected = File.ReadLines(hfIds).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<int[]>(l)!).ToList();
 
         var ml = new MLContext(seed: 1);
