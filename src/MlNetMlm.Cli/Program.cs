@@ -29,6 +29,7 @@ public static class Program
             TrainCommand.Create(cli),
             EvaluateCommand.Create(cli),
             FillMaskCommand.Create(cli),
+            ServeCommand.Create(cli),
             ExportCommand.Create(cli),
             InfoCommand.Create(cli),
             SampleCommand.Create(cli),

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.ML;
 using MlNetMlm.Cli.Shared;
+using MlNetMlm.FillMask;
 using MlNetMlm.Tokenization;
 
 namespace MlNetMlm.Cli.Commands;
@@ -51,7 +52,7 @@ internal static class FillMaskCommand
         var results = model.FillMask(all.Select(x => x.Text).ToList(), topK, targets);
         for (int i = 0; i < all.Count; i++)
         {
-            if (json) cli.Output.WriteLine(FillMaskOutput.ToJson(results[i]));
+            if (json) cli.Output.WriteLine(FillMaskJson.Serialize(results[i]));
             else
             {
                 if (i > 0) cli.Output.WriteLine();

@@ -5,22 +5,10 @@ using MlNetMlm.FillMask;
 
 namespace MlNetMlm.Cli.Shared;
 
-/// <summary>Fill-mask results as a small table for people, or as HF pipeline-shaped JSON for programs.</summary>
+/// <summary>Fill-mask results as a small table for people (JSON for programs: the library's <see cref="FillMaskJson"/>).</summary>
 internal static class FillMaskOutput
 {
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    /// <summary>
-    /// HF's <c>pipeline("fill-mask")</c> shape: one mask → [{score, token, token_str, sequence}, ...];
-    /// several masks → one such array per mask.
-    /// </summary>
-    public static string ToJson(IReadOnlyList<IReadOnlyList<FillMaskCandidate>> perMask)
-    {
-        static object Candidates(IReadOnlyList<FillMaskCandidate> c) =>
-            c.Select(x => new Dictionary<string, object> { ["score"] = x.Score, ["token"] = x.Token, ["token_str"] = x.TokenStr, ["sequence"] = x.Sequence }).ToList();
-        object shape = perMask.Count == 1 ? Candidates(perMask[0]) : perMask.Select(Candidates).ToList();
-        return JsonSerializer.Serialize(shape, Json);
-    }
 
     public static void WriteTable(TextWriter output, string text, IReadOnlyList<IReadOnlyList<FillMaskCandidate>> perMask)
     {

@@ -9,32 +9,17 @@ internal static class ModelFiles
 {
     public static bool IsHuggingFaceFolder(string path) => Directory.Exists(path);
 
+    /// <summary>The library's rule (<c>LoadFillMask</c>), its errors as one-line CLI errors.</summary>
     public static MaskedLmTransformer Load(MLContext ml, string path, string? device = null)
     {
-        if (Directory.Exists(path))
-        {
-            if (!File.Exists(Path.Combine(path, "config.json")))
-                throw new CliException($"'{path}' is a folder without config.json; --model takes a model zip or a Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, vocab.json + merges.txt or tokenizer.json).");
-            var empty = ml.Data.LoadFromEnumerable(Array.Empty<FillMaskInput>());
-            return ml.MaskedLanguageModeling().FillMask(path, device: device).Fit(empty);
-        }
-        if (!File.Exists(path)) throw new CliException($"model '{path}' not found (give a model zip or a Hugging Face model folder).");
-
-        ITransformer loaded;
         try
         {
-            loaded = ml.Model.Load(path, out _);
+            return ml.MaskedLanguageModeling().LoadFillMask(path, device);
         }
-        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or FormatException or FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
         {
-            throw new CliException($"'{path}' is not an ML.NET model zip that this version can read: {CommandRunner.Describe(e)}");
+            throw new CliException(e.Message);
         }
-        return loaded switch
-        {
-            MaskedLmTransformer model => model,
-            TransformerChain<ITransformer> chain when chain.LastOrDefault() is MaskedLmTransformer last => last,
-            _ => throw new CliException($"'{path}' holds a {loaded.GetType().Name}, not a masked-LM model (MaskedLmTransformer)."),
-        };
     }
 
     /// <summary>The input schema saved with the model zip: one text column, as <see cref="FillMaskInput"/>.</summary>

@@ -18,7 +18,6 @@ internal sealed class FillMaskEngine
     private readonly Device _device;
     private readonly int _topK;
     private readonly long[]? _targetIds;
-    private readonly object _gate = new();
 
     public FillMaskEngine(RobertaForMaskedLM model, RobertaTokenizer tokenizer, Device device, int topK, IReadOnlyList<string>? targets)
     {
@@ -72,7 +71,8 @@ internal sealed class FillMaskEngine
         float[] scores;
         long[] candidates;
         int k;
-        lock (_gate)
+        // Engines made per call (another top-k or targets) share the model: one forward at a time per model.
+        lock (_model)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
