@@ -26,6 +26,7 @@ internal static class BenchModelCommand
         bench.Subcommands.Add(BenchFillMaskCommand.Create(output));
         bench.Subcommands.Add(BenchTokenizerCommand.Create(output));
         bench.Subcommands.Add(BenchPrepCommand.Create(output));
+        bench.Subcommands.Add(BenchServeCommand.Create(output));
         return bench;
     }
 

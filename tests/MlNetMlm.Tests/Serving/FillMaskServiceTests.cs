@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -81,6 +82,8 @@ public sealed class FillMaskServiceTests
         StringAssert.Contains(Assert.ThrowsExactly<FileNotFoundException>(() => FillMaskService.Load(missing)).Message, "not found");
     }
 
+    internal sealed record FillRequest(string Text);
+
     /// <summary>The README's ASP.NET Core use: register, inject, answer on Kestrel; the container disposes the service.</summary>
     [TestMethod]
     public async Task AddMlNetMlmFillMaskServesAnAspNetCoreApp()
@@ -91,11 +94,10 @@ public sealed class FillMaskServiceTests
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Services.AddMlNetMlmFillMask(dir, o => o.TopK = 3);
         var app = builder.Build();
-        app.MapPost("/fill", async (FillMaskService fillMask, HttpRequest request) =>
+        app.MapPost("/fill", async (FillMaskService fillMask, FillRequest request, CancellationToken cancel) =>
         {
-            using var reader = new StreamReader(request.Body);
-            var result = await fillMask.FillMaskAsync(await reader.ReadToEndAsync(), cancellationToken: request.HttpContext.RequestAborted);
-            return Results.Text(FillMaskJson.Serialize(result), "application/json");
+            var perMask = await fillMask.FillMaskAsync(request.Text, cancellationToken: cancel);
+            return Results.Text(FillMaskJson.Serialize(perMask), "application/json");
         });
         await app.StartAsync();
         FillMaskService service;
@@ -104,7 +106,7 @@ public sealed class FillMaskServiceTests
             string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             using var client = new HttpClient { BaseAddress = new Uri(address) };
             const string text = "Stars are made of <mask>.";
-            var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.PostAsync("/fill", new StringContent(text, Encoding.UTF8))));
+            var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.PostAsJsonAsync("/fill", new FillRequest(text))));
             service = app.Services.GetRequiredService<FillMaskService>();
             using var model = Load();
             var expected = JsonDocument.Parse(FillMaskJson.Serialize(model.FillMask([text], 3)[0])).RootElement;
