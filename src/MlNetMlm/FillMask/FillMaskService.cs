@@ -133,7 +133,8 @@ public sealed class FillMaskService : IDisposable
         while (NextBatch(batch))
         {
             foreach (var group in batch.Where(p => !p.Completion.Task.IsCompleted).GroupBy(p => p.Key))
-                Run(group.ToList());
+                foreach (var similar in SimilarLengths(group.ToList()))
+                    Run(similar);
             batch.Clear();
         }
     }
@@ -158,6 +159,31 @@ public sealed class FillMaskService : IDisposable
             _largestBatch = Math.Max(_largestBatch, batch.Count);
             return true;
         }
+    }
+
+    /// <summary>
+    /// Splits texts into runs of similar token counts, so that padding to the longest adds at most a quarter to
+    /// the tokens a forward computes: the encoder's cost grows with every padded position, and on a CPU a few
+    /// short texts padded to a long one cost more than the forward they share saves.
+    /// </summary>
+    private List<List<Pending>> SimilarLengths(List<Pending> group)
+    {
+        var chunks = new List<List<Pending>>();
+        if (group.Count == 1) return [group];
+        List<Pending>? chunk = null;
+        long tokens = 0;
+        foreach (var (pending, length) in group.Select(p => (p, Model.Tokenizer.EncodeToIds(p.Text).Length)).OrderBy(x => x.Length))
+        {
+            // Sorted ascending: this text is the chunk's longest, so the chunk pads to its length.
+            if (chunk is null || (chunk.Count + 1L) * length * 4 > (tokens + length) * 5)
+            {
+                chunks.Add(chunk = []);
+                tokens = 0;
+            }
+            chunk.Add(pending);
+            tokens += length;
+        }
+        return chunks;
     }
 
     private void Run(List<Pending> group)

@@ -67,7 +67,7 @@ public sealed class FillMaskServiceTests
         var service = new FillMaskService(model, new FillMaskServiceOptions { BatchWait = TimeSpan.FromSeconds(5) });
         var queued = service.FillMaskAsync("The <mask> sat.");
         service.Dispose(); // does not wait the 5 s: closing ends the gathering
-        Assert.AreEqual(5, (await queued)[0].Count);
+        Assert.AreEqual(5, (await queued.WaitAsync(TimeSpan.FromSeconds(60)))[0].Count);
         Assert.ThrowsExactly<ObjectDisposedException>(() => service.FillMaskAsync("The <mask> sat."));
         Assert.AreEqual(5, model.FillMask("The <mask> sat.")[0].Count, "a model the caller owns stays usable");
     }
