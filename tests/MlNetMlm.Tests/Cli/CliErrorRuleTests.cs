@@ -30,6 +30,7 @@ public sealed class CliErrorRuleTests
         ["train", new[] { "train", "--data", "@none.jsonl", "--output", "@train-out" }, "none.jsonl' not found"],
         ["evaluate", new[] { "evaluate", "--model", "@none.zip", "--data", "@exists.jsonl" }, "none.zip"],
         ["fill-mask", new[] { "fill-mask", "--model", "@none.zip", "a <mask>" }, "none.zip"],
+        ["serve", new[] { "serve", "--model", "@none.zip", "--port", "0" }, "none.zip"],
         ["export", new[] { "export", "--model", "@none.zip", "--hf", "@export-out" }, "none.zip"],
         ["info", new[] { "info", "--model", "@none.zip" }, "none.zip"],
         ["sample", new[] { "sample", "--output", "@exists.jsonl" }, "--overwrite"],
@@ -39,6 +40,7 @@ public sealed class CliErrorRuleTests
         ["bench fillmask", new[] { "bench", "fillmask", "--shape", "tiny", "--corpus", "@none.jsonl", "--runs", "1" }, "none.jsonl"],
         ["bench tokenizer", new[] { "bench", "tokenizer", "--corpus", "@bad.jsonl", "--passes", "1" }, "bad.jsonl:2"],
         ["bench prep", new[] { "bench", "prep", "--data", "@none.jsonl" }, "none.jsonl"],
+        ["bench serve", new[] { "bench", "serve", "--clients", "1,many" }, "--clients 'many'"],
     ];
 
     private static string[] Resolve(string[] args) => args.Select(a => a.StartsWith('@') ? At(a[1..]) : a).ToArray();
