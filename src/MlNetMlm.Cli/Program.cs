@@ -41,6 +41,13 @@ public static class Program
         foreach (var command in root.Subcommands) CommandRunner.Guard(command, cli, command.Name);
         // Ctrl-C is handled by the training commands themselves (checkpoint, then exit 130).
         var config = new InvocationConfiguration { Output = cli.Output, Error = cli.Error, ProcessTerminationTimeout = null };
-        return root.Parse(args).Invoke(config);
+        var parse = root.Parse(CommandLineChecks.NormalizeSpellings(root, args));
+        bool helpOrVersion = parse.Action is System.CommandLine.Help.HelpAction || root.Options.OfType<VersionOption>().Any(v => parse.GetResult(v) is not null);
+        if (!helpOrVersion && CommandLineChecks.Problem(parse) is { } problem)
+        {
+            cli.Error.WriteLine(problem);
+            return 1;
+        }
+        return parse.Invoke(config);
     }
 }

@@ -55,13 +55,13 @@ internal static class DemoCommand
         var tokenizer = RobertaTokenizer.Default;
         var ml = new MLContext(seed: s.Seed);
 
-        // The sample keeps the nested ELI5 layout; the 90/10 split is by question, so no answer of a
-        // held-out question is seen in training.
+        // The sample keeps the nested ELI5 layout, one row per question with its answers: the exact 90/10 split
+        // holds out whole questions, so no answer of a held-out question is seen in training.
         var sample = MlNetMlmSamples.Eli5(ml);
-        var split = KeySplit.Split(ml, sample, testFraction: 0.1, s.Seed);
+        var split = ml.Data.ExactTrainTestSplit(sample, testFraction: 0.1, s.Seed);
         var config = ModelShapes.Get(s.Size);
         o.WriteLine("MlNetMlm demo: masked-language modelling on the embedded ELI5-style science sample (70 questions, 210 answers; nothing downloaded).");
-        o.WriteLine($"  pipeline: split 90/10 (seed {s.Seed}: {split.TrainKeys} questions to train on, {split.TestKeys} held out) → FlattenJson → JoinText(answers.text) → TokenizeRoberta (offline default, {tokenizer.VocabularySize} ids) → GroupTexts(128) → MaskTokens(15 %) → train");
+        o.WriteLine($"  pipeline: split 90/10 (seed {s.Seed}: {split.TrainSet.GetRowCount()} questions to train on, {split.TestSet.GetRowCount()} held out) → FlattenJson → JoinText(answers.text) → TokenizeRoberta (offline default, {tokenizer.VocabularySize} ids) → GroupTexts(128) → MaskTokens(15 %) → train");
         o.WriteLine($"  model:    RoBERTa from scratch, {config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {config.NumAttentionHeads} heads, intermediate {config.IntermediateSize}");
 
         var options = new MaskedLmTrainerOptions
@@ -81,8 +81,8 @@ internal static class DemoCommand
         };
         var plan = new TrainingPlan
         {
-            TrainText = split.Train,
-            EvalText = split.Test,
+            TrainText = split.TrainSet,
+            EvalText = split.TestSet,
             ToText = ml.Transforms.FlattenJson(FlattenJsonOptions.Eli5()).Append(ml.Transforms.Text.JoinText(TextData.Column, "answers.text")),
             Tokenizer = tokenizer,
             BlockSize = 128,
@@ -105,6 +105,7 @@ internal static class DemoCommand
         o.WriteLine();
         o.WriteLine($"Fill-mask, top 5, with the saved model reloaded from {Path.GetFileName(run.Zip)}:");
         FillMaskOutput.WriteTable(o, Prompt, reloaded.FillMask([Prompt], 5)[0]);
+        foreach (string line in TopFiveNote) o.WriteLine(line);
 
         o.WriteLine();
         o.WriteLine("Outputs:");
@@ -116,6 +117,16 @@ internal static class DemoCommand
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Done in {clock.Elapsed.TotalSeconds:F0} s."));
         return 0;
     }
+
+    /// <summary>Printed under the demo's top 5: what to expect from a model this small, and where to go next.</summary>
+    internal static readonly string[] TopFiveNote =
+    [
+        "Why these guesses: a small model trained from scratch for a minute or two on a few thousand words has",
+        "learnt mostly which tokens are frequent (\".\", \",\", \" the\", \" of\"), not what a galaxy is, so punctuation",
+        "and common words lead its list. A pretrained checkpoint knows English before it sees your data; fine-tune one:",
+        "  mlnet-mlm train --model path/to/distilroberta-base --data your.jsonl --text-column answers.text --output runs/ft --lr 2e-5",
+        "(a Hugging Face folder downloaded beforehand: config.json, model.safetensors, vocab.json, merges.txt; see README).",
+    ];
 
     internal static void WriteEvaluation(TextWriter o, TrainingMetrics metrics, long evalBlocks)
     {

@@ -49,6 +49,8 @@ internal static class FillMaskCommand
         var ml = new MLContext(seed: 0);
         using var model = ModelFiles.Load(ml, modelPath, device);
 
+        if (targets is not null)
+            foreach (string warning in model.TargetWarnings(targets)) cli.Error.WriteLine($"fill-mask: warning: {warning}");
         var results = model.FillMask(all.Select(x => x.Text).ToList(), topK, targets);
         for (int i = 0; i < all.Count; i++)
         {

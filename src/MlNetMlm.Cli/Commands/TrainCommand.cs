@@ -17,16 +17,23 @@ internal static class TrainCommand
     public static Command Create(CliContext cli)
     {
         var data = new Option<string[]>("--data", "--train-file") { Description = "Training files (.jsonl/.jsonl.gz, .csv, or text with one example a line).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var validation = new Option<string[]>("--validation-file") { Description = "Evaluation files (same format and --text-column as --train-file); instead of holding out --eval-fraction.", AllowMultipleArgumentsPerToken = true };
         var textColumn = new Option<string?>("--text-column") { Description = "JSONL field (dotted path, e.g. answers.text; a list of strings is joined with a space) or CSV column. Default: text." };
         var format = new Option<string?>("--format") { Description = "jsonl, csv or text (default: from the file extension; unknown extensions are text)." };
         format.AcceptOnlyFromAmong(TextData.Formats);
         var model = new Option<string?>("--model", "--model-name-or-path") { Description = "Hugging Face checkpoint folder to fine-tune (its tokenizer files are used)." };
         var config = new Option<string?>("--config", "--config-name") { Description = "config.json of a model to train from scratch (vocab size and special ids come from the tokenizer)." };
+        var tokenizerName = new Option<string?>("--tokenizer-name", "--tokenizer") { Description = "Tokenizer folder (vocab.json + merges.txt, or tokenizer.json): with --model it replaces the model's; without, the from-scratch model gets its vocabulary. Default: the model's, else the offline default." };
         var size = new Option<string>("--size") { Description = "From-scratch size when neither --model nor --config is given: small or tiny.", DefaultValueFactory = _ => "small" };
         size.AcceptOnlyFromAmong(ModelShapes.Names);
         var output = new Option<string>("--output", "--output-dir", "-o") { Description = "Folder for model.zip, hf/, metrics.json, loss.png and checkpoints/.", Required = true };
         var epochs = new Option<int>("--epochs", "--num-train-epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 3 };
         var batchSize = new Option<int>("--batch-size", "--per-device-train-batch-size") { Description = "Blocks per step.", DefaultValueFactory = _ => 8 };
+        var evalBatchSize = new Option<int?>("--per-device-eval-batch-size", "--eval-batch-size") { Description = "Blocks per evaluation batch (default: --batch-size)." };
+        var maxTrainSamples = new Option<int?>("--max-train-samples") { Description = "Train on the first N samples only (blocks of --block-size tokens; examples with --line-by-line), as run_mlm.py." };
+        var maxEvalSamples = new Option<int?>("--max-eval-samples") { Description = "Evaluate on the first N samples only (blocks, or examples with --line-by-line)." };
+        var scheduler = new Option<string>("--lr-scheduler-type") { Description = "Learning-rate decay after warm-up: linear, cosine, constant_with_warmup, or constant (no warm-up).", DefaultValueFactory = _ => "linear" };
+        scheduler.AcceptOnlyFromAmong(Schedules.Keys.ToArray());
         var lr = new Option<double>("--lr", "--learning-rate") { Description = "Peak AdamW learning rate (HF's default 5e-5 suits fine-tuning; from scratch try 5e-4 to 1e-3).", DefaultValueFactory = _ => 5e-5 };
         var warmup = new Option<long>("--warmup", "--warmup-steps") { Description = "Linear warm-up steps.", DefaultValueFactory = _ => 0 };
         var warmupRatio = new Option<double>("--warmup-ratio") { Description = "Warm-up as a fraction of all steps (when --warmup is 0).", DefaultValueFactory = _ => 0 };
@@ -35,7 +42,7 @@ internal static class TrainCommand
         var maxSteps = new Option<long>("--max-steps") { Description = "Total optimizer steps; overrides --epochs when positive.", DefaultValueFactory = _ => -1 };
         var blockSize = new Option<int>("--block-size") { Description = "Tokens per training block.", DefaultValueFactory = _ => 128 };
         var mlmProbability = new Option<double>("--mlm-probability") { Description = "Share of tokens chosen for prediction.", DefaultValueFactory = _ => 0.15 };
-        var evalFraction = new Option<double>("--eval-fraction") { Description = "Share of examples held out for evaluation (0: none).", DefaultValueFactory = _ => 0.1 };
+        var evalFraction = new Option<double>("--eval-fraction", "--validation-split-percentage") { Description = "Share of examples held out for evaluation, exactly round(share × examples), seeded by --seed (0: none; ignored with --validation-file).", DefaultValueFactory = _ => 0.1 };
         var evalSteps = new Option<long>("--eval-steps") { Description = "Evaluate every this many steps (0: after each epoch).", DefaultValueFactory = _ => 0 };
         var loggingSteps = new Option<long>("--logging-steps") { Description = "Log the training loss every this many steps.", DefaultValueFactory = _ => 10 };
         var seed = new Option<int>("--seed") { Description = "Seeds the split, initialisation, data order and masks.", DefaultValueFactory = _ => 42 };
@@ -48,6 +55,8 @@ internal static class TrainCommand
 
         foreach (var o in new[] { epochs, batchSize, gradAccum, blockSize })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{o.Name} must be at least 1."); });
+        foreach (var o in new[] { evalBatchSize, maxTrainSamples, maxEvalSamples })
+            o.Validators.Add(r => { if (r.GetValueOrDefault<int?>() < 1) r.AddError($"{o.Name} must be at least 1."); });
         foreach (var o in new[] { warmup, evalSteps, saveSteps })
             o.Validators.Add(r => { if (r.GetValueOrDefault<long>() < 0) r.AddError($"{o.Name} must not be negative."); });
         loggingSteps.Validators.Add(r => { if (r.GetValueOrDefault<long>() < 1) r.AddError("--logging-steps must be at least 1."); });
@@ -57,7 +66,8 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a RoBERTa masked LM on JSONL, CSV or text files; writes model.zip, hf/, metrics.json, loss.png and checkpoints/.")
         {
-            data, textColumn, format, model, config, size, output, epochs, batchSize, lr, warmup, warmupRatio, weightDecay, gradAccum, maxSteps,
+            data, validation, textColumn, format, model, config, tokenizerName, size, output, epochs, batchSize, evalBatchSize, maxTrainSamples, maxEvalSamples,
+            lr, scheduler, warmup, warmupRatio, weightDecay, gradAccum, maxSteps,
             blockSize, mlmProbability, evalFraction, evalSteps, loggingSteps, seed, device, saveSteps, saveLimit, resume, lineByLine, overwrite,
         };
         command.Validators.Add(r =>
@@ -66,15 +76,19 @@ internal static class TrainCommand
         });
         CommandRunner.SetAction(command, cli, p =>
         {
+            string schedule = p.GetValue(scheduler)!;
             var options = new MaskedLmTrainerOptions
             {
+                Schedule = Schedules[schedule],
+                EvaluationBatchSize = p.GetValue(evalBatchSize),
                 Epochs = p.GetValue(epochs),
                 MaxSteps = p.GetValue(maxSteps),
                 BatchSize = p.GetValue(batchSize),
                 GradientAccumulationSteps = p.GetValue(gradAccum),
                 LearningRate = p.GetValue(lr),
-                WarmupSteps = p.GetValue(warmup),
-                WarmupRatio = p.GetValue(warmupRatio),
+                // HF's "constant" schedule has no warm-up; "constant_with_warmup" is the same one after it.
+                WarmupSteps = schedule == "constant" ? 0 : p.GetValue(warmup),
+                WarmupRatio = schedule == "constant" ? 0 : p.GetValue(warmupRatio),
                 WeightDecay = p.GetValue(weightDecay),
                 Seed = p.GetValue(seed),
                 Device = p.GetValue(device),
@@ -86,13 +100,34 @@ internal static class TrainCommand
             };
             return Run(cli, new Settings(p.GetValue(data)!, p.GetValue(textColumn), p.GetValue(format), p.GetValue(model), p.GetValue(config), p.GetValue(size)!,
                 p.GetValue(output)!, p.GetValue(blockSize), p.GetValue(mlmProbability), p.GetValue(evalFraction), p.GetValue(lineByLine), p.GetValue(overwrite),
-                p.GetValue(cli.Verbose), options));
+                p.GetValue(cli.Verbose), options)
+            {
+                ValidationFiles = p.GetValue(validation) ?? [],
+                TokenizerName = p.GetValue(tokenizerName),
+                MaxTrainSamples = p.GetValue(maxTrainSamples),
+                MaxEvalSamples = p.GetValue(maxEvalSamples),
+            });
         });
         return command;
     }
 
+    /// <summary>Hugging Face's <c>--lr_scheduler_type</c> names that MlNetMlm's schedules cover.</summary>
+    private static readonly Dictionary<string, LearningRateScheduleKind> Schedules = new()
+    {
+        ["linear"] = LearningRateScheduleKind.Linear,
+        ["cosine"] = LearningRateScheduleKind.Cosine,
+        ["constant_with_warmup"] = LearningRateScheduleKind.Constant,
+        ["constant"] = LearningRateScheduleKind.Constant,
+    };
+
     internal sealed record Settings(string[] Data, string? TextColumn, string? Format, string? Model, string? Config, string Size, string Output,
-        int BlockSize, double MlmProbability, double EvalFraction, bool LineByLine, bool Overwrite, bool Verbose, MaskedLmTrainerOptions Options);
+        int BlockSize, double MlmProbability, double EvalFraction, bool LineByLine, bool Overwrite, bool Verbose, MaskedLmTrainerOptions Options)
+    {
+        public string[] ValidationFiles { get; init; } = [];
+        public string? TokenizerName { get; init; }
+        public int? MaxTrainSamples { get; init; }
+        public int? MaxEvalSamples { get; init; }
+    }
 
     internal static int Run(CliContext cli, Settings s)
     {
@@ -102,6 +137,7 @@ internal static class TrainCommand
         TrainingSession.CheckOutputDirectory(outDir, s.Overwrite, resuming: options.ResumeFromCheckpoint is not null);
 
         // The model and its tokenizer first: a wrong folder should fail before the data is read.
+        RobertaTokenizer? named = s.TokenizerName is { } tokenizerDir ? NamedTokenizer(tokenizerDir) : null;
         RobertaTokenizer tokenizer;
         RobertaConfig modelConfig;
         if (s.Model is { } modelDir)
@@ -109,16 +145,16 @@ internal static class TrainCommand
             string configPath = Path.Combine(modelDir, "config.json");
             if (!File.Exists(configPath)) throw new CliException($"--model '{modelDir}' has no config.json; give a Hugging Face model folder.");
             modelConfig = RobertaConfig.Load(configPath);
-            bool hasTokenizer = File.Exists(Path.Combine(modelDir, "vocab.json")) || File.Exists(Path.Combine(modelDir, "tokenizer.json"));
-            tokenizer = hasTokenizer ? RobertaTokenizer.FromDirectory(modelDir) : RobertaTokenizer.Default;
-            if (!hasTokenizer) o.WriteLine($"note: '{modelDir}' has no tokenizer files; using the offline default tokenizer.");
+            bool hasTokenizer = RobertaTokenizer.HasTokenizerFiles(modelDir);
+            tokenizer = named ?? (hasTokenizer ? RobertaTokenizer.FromDirectory(modelDir) : RobertaTokenizer.Default);
+            if (!hasTokenizer && named is null) o.WriteLine($"note: '{modelDir}' has no tokenizer files (vocab.json + merges.txt, or tokenizer.json); using the offline default tokenizer.");
             options.ModelDirectory = modelDir;
         }
         else
         {
             if (s.Config is { } configFile && !File.Exists(configFile)) throw new CliException($"--config file '{configFile}' not found.");
             modelConfig = s.Config is { } path ? RobertaConfig.Load(path) : ModelShapes.Get(s.Size);
-            tokenizer = RobertaTokenizer.Default;
+            tokenizer = named ?? RobertaTokenizer.Default;
             // The trainer takes these from the tokenizer too; set here so that what is printed is what is trained.
             modelConfig.VocabSize = tokenizer.VocabularySize;
             (modelConfig.PadTokenId, modelConfig.BosTokenId, modelConfig.EosTokenId) = (tokenizer.PadId, tokenizer.BosId, tokenizer.EosId);
@@ -129,21 +165,41 @@ internal static class TrainCommand
             throw new CliException($"--block-size {s.BlockSize} is longer than the model takes ({modelConfig.MaxSequenceLength} tokens: max_position_embeddings {modelConfig.MaxPositionEmbeddings} minus RoBERTa's offset of {modelConfig.PadTokenId + 1}).");
 
         var ml = new MLContext(seed: options.Seed);
+        long? resumedAt = null;
         var loaded = TextData.Load(ml, s.Data, s.Format, s.TextColumn);
         TextData.Preflight(loaded);
-        IDataView trainText = loaded.Data, evalText = null!;
-        if (s.EvalFraction > 0)
+        IDataView trainText = loaded.Data;
+        IDataView? evalText = null;
+        string evaluation = "no evaluation";
+        if (s.ValidationFiles.Length > 0)
         {
-            var split = ml.Data.TrainTestSplit(loaded.Data, testFraction: s.EvalFraction, seed: options.Seed);
+            var validation = TextData.Load(ml, s.ValidationFiles, s.Format, s.TextColumn);
+            TextData.Preflight(validation);
+            evalText = validation.Data;
+            evaluation = $"evaluating on {validation.Description}";
+        }
+        else if (s.EvalFraction > 0)
+        {
+            var split = ml.Data.ExactTrainTestSplit(loaded.Data, testFraction: s.EvalFraction, seed: options.Seed);
             (trainText, evalText) = (split.TrainSet, split.TestSet);
+            long held = split.TestSet.GetRowCount()!.Value, all = held + split.TrainSet.GetRowCount()!.Value;
+            evaluation = $"{held} of {all} examples held out for evaluation (seed {options.Seed})";
         }
 
-        o.WriteLine($"Training on {loaded.Description}{(s.EvalFraction > 0 ? $", {s.EvalFraction:P0} held out" : "")}.");
-        o.WriteLine(s.Model is not null ? $"  model: fine-tuning '{s.Model}' ({modelConfig})" : $"  model: from scratch, {modelConfig}");
+        o.WriteLine($"Training on {loaded.Description}; {evaluation}.");
+        if (options.ResumeFromCheckpoint is { } spec)
+        {
+            var (checkpoint, step) = MaskedLmTrainer.FindCheckpoint(spec, TrainingSession.CheckpointDirectory(outDir));
+            resumedAt = step;
+            o.WriteLine($"  resuming from {checkpoint} (step {step}; its weights, optimizer state and data position)");
+        }
+        else o.WriteLine(s.Model is not null ? $"  model: fine-tuning '{s.Model}' ({modelConfig})" : $"  model: from scratch, {modelConfig}");
         var plan = new TrainingPlan
         {
             TrainText = trainText,
-            EvalText = s.EvalFraction > 0 ? evalText : null,
+            EvalText = evalText,
+            MaxTrainSamples = s.MaxTrainSamples,
+            MaxEvalSamples = s.MaxEvalSamples,
             ToText = loaded.ToText,
             Tokenizer = tokenizer,
             BlockSize = s.BlockSize,
@@ -158,7 +214,12 @@ internal static class TrainCommand
         using var trained = run.Model;
         var metrics = trained.Metrics!;
         o.WriteLine();
-        o.WriteLine($"Trained {metrics.TotalSteps} steps in {metrics.TrainSeconds:F0} s ({metrics.TokensPerSecond:F0} tokens/s).");
+        if (resumedAt is { } done && metrics.TotalSteps == done)
+            o.WriteLine($"Nothing left to train: the checkpoint had finished all {done} steps; the outputs below are written from it.");
+        else
+            o.WriteLine(resumedAt is { } from
+                ? $"Trained steps {from + 1}-{metrics.TotalSteps} ({metrics.TrainSeconds:F0} s of training in all, {metrics.TokensPerSecond:F0} tokens/s)."
+                : $"Trained {metrics.TotalSteps} steps in {metrics.TrainSeconds:F0} s ({metrics.TokensPerSecond:F0} tokens/s).");
         DemoCommand.WriteEvaluation(o, metrics, run.EvalBlocks);
         o.WriteLine("Outputs:");
         o.WriteLine($"  ML.NET model     {run.Zip}");
@@ -167,5 +228,15 @@ internal static class TrainCommand
         o.WriteLine($"  metrics          {run.MetricsJson}");
         o.WriteLine($"  checkpoints      {run.Checkpoints}{Path.DirectorySeparatorChar}");
         return 0;
+    }
+
+    /// <summary>A tokenizer folder given by --tokenizer-name, found by the library's one rule.</summary>
+    private static RobertaTokenizer NamedTokenizer(string directory)
+    {
+        if (!Directory.Exists(directory))
+            throw new CliException($"--tokenizer-name '{directory}' is not a folder; give a local tokenizer folder (vocab.json + merges.txt, or tokenizer.json). Nothing is downloaded.");
+        if (!RobertaTokenizer.HasTokenizerFiles(directory))
+            throw new CliException($"--tokenizer-name '{directory}' has neither vocab.json + merges.txt nor tokenizer.json.");
+        return RobertaTokenizer.FromDirectory(directory);
     }
 }

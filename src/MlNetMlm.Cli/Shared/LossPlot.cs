@@ -12,7 +12,7 @@ internal static class LossPlot
         if (metrics.TrainLog.Count > 0)
         {
             var train = plot.Add.Scatter(metrics.TrainLog.Select(e => (double)e.Step).ToArray(), metrics.TrainLog.Select(e => e.Loss).ToArray());
-            train.LegendText = "training loss";
+            train.LegendText = "training loss (mean of each logging interval)";
             train.MarkerSize = metrics.TrainLog.Count > 40 ? 0 : 5;
         }
         if (metrics.Evaluations.Count > 0)

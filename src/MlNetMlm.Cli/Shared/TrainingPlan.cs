@@ -18,6 +18,12 @@ internal sealed class TrainingPlan
 
     public int BlockSize { get; init; } = 128;
 
+    /// <summary>Train on the first this many prepared samples (blocks, or lines with <see cref="LineByLine"/>), as run_mlm.py's --max_train_samples.</summary>
+    public int? MaxTrainSamples { get; init; }
+
+    /// <summary>Evaluate on the first this many prepared samples.</summary>
+    public int? MaxEvalSamples { get; init; }
+
     public bool LineByLine { get; init; }
 
     public double MlmProbability { get; init; } = 0.15;

@@ -22,17 +22,19 @@ internal static class TrainingSession
         var prepare = BlockPreparation.Create(ml, plan.ToText, tokenizer, plan.BlockSize, plan.LineByLine, plan.MlmProbability, plan.Options.Seed);
         var prepared = prepare.Fit(plan.TrainText);
         var train = prepared.Transform(plan.TrainText);
+        if (plan.MaxTrainSamples is { } maxTrain) train = ml.Data.TakeRows(train, maxTrain);
 
         var options = plan.Options;
         long evalBlocks = 0;
         if (plan.EvalText is not null)
         {
             var eval = prepared.Transform(plan.EvalText);
+            if (plan.MaxEvalSamples is { } maxEval) eval = ml.Data.TakeRows(eval, maxEval);
             evalBlocks = CountRows(eval);
             if (evalBlocks > 0) options.EvaluationData = eval;
             else cli.Output.WriteLine($"note: the evaluation split is shorter than one block of {plan.BlockSize} tokens, so there is no evaluation; use a larger --eval-fraction or more data.");
         }
-        string? checkpoints = plan.Checkpoints ? Path.Combine(plan.OutputDirectory, "checkpoints") : null;
+        string? checkpoints = plan.Checkpoints ? CheckpointDirectory(plan.OutputDirectory) : null;
         options.CheckpointDirectory = checkpoints;
         options.CancellationToken = cli.Interrupt.Token;
         options.Tokenizer ??= tokenizer;
@@ -70,6 +72,9 @@ internal static class TrainingSession
         LossPlot.Save(model.Metrics, png, $"Masked-LM loss on {plan.DataDescription}");
         return new TrainingOutputs(model, zip, hf, metricsJson, png, checkpoints, evalBlocks, clock.Elapsed);
     }
+
+    /// <summary>Where a run in <paramref name="outputDirectory"/> keeps its checkpoints.</summary>
+    public static string CheckpointDirectory(string outputDirectory) => Path.Combine(outputDirectory, "checkpoints");
 
     private static long CountRows(IDataView data)
     {

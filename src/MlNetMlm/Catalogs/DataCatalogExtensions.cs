@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using MlNetMlm.Loading;
 using MlNetMlm.MLNetInternals;
+using MlNetMlm.Splitting;
 
 namespace MlNetMlm;
 
@@ -23,5 +24,23 @@ public static class DataCatalogExtensions
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(paths);
         return JsonLinesDataView.Create(CatalogEnvironment.Of(catalog), paths.Select(JsonLinesInput.FromFile).ToList(), options);
+    }
+
+    /// <summary>
+    /// Splits <paramref name="data"/> the way Hugging Face's <c>Dataset.train_test_split</c> does: exactly
+    /// round(<paramref name="testFraction"/> × rows) rows (halves rounded up) go to the test set, chosen by a
+    /// permutation seeded with <paramref name="seed"/>: the same data and seed give the same rows. Both sets keep
+    /// the source's row order; together they hold every row once. ML.NET's <c>TrainTestSplit</c> (hash buckets:
+    /// on small data the test share wanders far from the fraction) stays available.
+    /// </summary>
+    /// <param name="catalog">The data catalog, <c>mlContext.Data</c>.</param>
+    /// <param name="data">Rows to split; read once to count them unless the view knows its row count.</param>
+    /// <param name="testFraction">Share of rows for the test set, above 0 and below 1 (default 0.1).</param>
+    /// <param name="seed">Seeds the permutation; null takes one from the <c>MLContext</c>'s own seeded random.</param>
+    /// <exception cref="ArgumentException">The fraction leaves no test or no training rows.</exception>
+    public static DataOperationsCatalog.TrainTestData ExactTrainTestSplit(this DataOperationsCatalog catalog, IDataView data, double testFraction = 0.1, int? seed = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return ExactSplit.Split(data, testFraction, seed ?? CatalogEnvironment.Of(catalog).Register(nameof(ExactTrainTestSplit)).Rand.Next());
     }
 }

@@ -30,7 +30,13 @@ internal sealed class FillMaskEngine
     }
 
     /// <summary>HF's rule: a target that is a vocabulary entry is taken as is, else its first token.</summary>
-    private static long[] TargetIds(RobertaTokenizer tokenizer, IReadOnlyList<string> targets)
+    private static long[] TargetIds(RobertaTokenizer tokenizer, IReadOnlyList<string> targets) => ResolveTargets(tokenizer, targets, null);
+
+    /// <summary>
+    /// The ids that <paramref name="targets"/> are scored as; <paramref name="warn"/> hears of each target that is
+    /// several tokens, so only its first is scored (Hugging Face's pipeline warns there too).
+    /// </summary>
+    internal static long[] ResolveTargets(RobertaTokenizer tokenizer, IReadOnlyList<string> targets, Action<string>? warn)
     {
         if (targets.Count == 0) throw new ArgumentException("Targets is empty; give at least one word, or null for the whole vocabulary.", nameof(targets));
         var ids = new List<long>();
@@ -41,6 +47,8 @@ internal sealed class FillMaskEngine
                 var pieces = tokenizer.EncodeToIds(target, addSpecialTokens: false);
                 if (pieces.Length == 0) throw new ArgumentException($"Target '{target}' gives no token.", nameof(targets));
                 id = pieces[0];
+                warn?.Invoke($"target \"{target}\" is not one token of the model's vocabulary but {pieces.Length} " +
+                    $"({string.Join(" + ", pieces.Select(p => $"\"{tokenizer.Decode([p])}\""))}); only its first token, \"{tokenizer.Decode([id])}\", is scored.");
             }
             if (!ids.Contains(id)) ids.Add(id);
         }

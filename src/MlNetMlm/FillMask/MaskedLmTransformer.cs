@@ -71,6 +71,18 @@ public sealed class MaskedLmTransformer : RowMappingTransformer, IDisposable
     public IReadOnlyList<IReadOnlyList<FillMaskCandidate>>[] FillMask(IReadOnlyList<string> texts, int topK, IReadOnlyList<string>? targets = null) =>
         new FillMaskEngine(Model, Tokenizer, Device, topK, targets).Predict(texts);
 
+    /// <summary>
+    /// One warning for each target word that is not a single token of the model's vocabulary: such a word is
+    /// scored as its first token only (as in Hugging Face's fill-mask pipeline, which warns too).
+    /// </summary>
+    public IReadOnlyList<string> TargetWarnings(IReadOnlyList<string> targets)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        var warnings = new List<string>();
+        FillMaskEngine.ResolveTargets(Tokenizer, targets, warnings.Add);
+        return warnings;
+    }
+
     /// <summary>Writes a Hugging Face model folder (config, safetensors weights, tokenizer files, model card).</summary>
     public void ExportHuggingFace(string directory, bool overwrite = false, string? trainedOn = null)
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MlNetMlm.Tokenization;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -17,7 +18,7 @@ public sealed class CheckpointSaveOptions
     /// <summary>Replace an existing non-empty folder (it is swapped out only after the new one is complete).</summary>
     public bool Overwrite { get; init; }
 
-    /// <summary>A folder holding the tokenizer files to copy: vocab.json and merges.txt (and tokenizer.json, tokenizer_config.json, special_tokens_map.json when present).</summary>
+    /// <summary>A folder holding the tokenizer files to copy: vocab.json + merges.txt or tokenizer.json (and tokenizer.json, tokenizer_config.json, special_tokens_map.json when present).</summary>
     public string? TokenizerDirectory { get; init; }
 
     /// <summary>Called with the folder being written, to add tokenizer files (or anything else) before it is moved into place.</summary>
@@ -275,16 +276,6 @@ public static class RobertaCheckpoint
         return string.Join(", ", list.Take(8)) + (list.Count > 8 ? $", … ({list.Count - 8} more)" : "");
     }
 
-    /// <summary>
-    /// The byte-level BPE files of a checkpoint folder (<c>vocab.json</c>, <c>merges.txt</c>), for the tokenizer;
-    /// null when the folder has none.
-    /// </summary>
-    public static (string VocabJson, string MergesTxt)? FindTokenizerFiles(string directory)
-    {
-        string vocab = Path.Combine(directory, "vocab.json"), merges = Path.Combine(directory, "merges.txt");
-        return File.Exists(vocab) && File.Exists(merges) ? (vocab, merges) : null;
-    }
-
     /// <summary>The largest token id in a vocab.json must exist in the model's embedding table.</summary>
     private static void CheckTokenizerVocabulary(string directory, RobertaConfig config, Action<string> log)
     {
@@ -391,10 +382,9 @@ public static class RobertaCheckpoint
 
         if (options.TokenizerDirectory is string tokDir)
         {
-            foreach (string required in new[] { "vocab.json", "merges.txt" })
-                if (!File.Exists(Path.Combine(tokDir, required)))
-                    throw new FileNotFoundException($"Tokenizer folder '{tokDir}' has no {required}.", Path.Combine(tokDir, required));
-            int vocab = VocabularySize(Path.Combine(tokDir, "vocab.json"));
+            var found = TokenizerFiles.Find(tokDir)
+                ?? throw new FileNotFoundException($"Tokenizer folder '{tokDir}' has neither {TokenizerFiles.Expected}.", Path.Combine(tokDir, TokenizerFiles.VocabFile));
+            int vocab = found.VocabJson is { } vocabJson ? VocabularySize(vocabJson) : RobertaTokenizer.FromDirectory(tokDir).VocabularySize;
             if (vocab > config.VocabSize)
                 throw new CheckpointException($"{Path.Combine(tokDir, "vocab.json")} has {vocab} token ids but the model's vocab_size is {config.VocabSize}.");
             foreach (string file in new[] { "vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json" })

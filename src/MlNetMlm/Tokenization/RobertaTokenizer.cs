@@ -126,7 +126,7 @@ public sealed class RobertaTokenizer
 
     /// <summary>
     /// Loads a Hugging Face tokenizer folder: <c>vocab.json</c> + <c>merges.txt</c> when both are there,
-    /// otherwise <c>tokenizer.json</c> alone.
+    /// otherwise <c>tokenizer.json</c> alone (the rule <see cref="HasTokenizerFiles"/> checks).
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">Neither file set is in the folder.</exception>
@@ -136,10 +136,19 @@ public sealed class RobertaTokenizer
         ArgumentNullException.ThrowIfNull(directory);
         if (!Directory.Exists(directory))
             throw new DirectoryNotFoundException($"Tokenizer folder '{directory}' does not exist.");
-        string vocab = Path.Combine(directory, "vocab.json"), merges = Path.Combine(directory, "merges.txt"), json = Path.Combine(directory, "tokenizer.json");
-        if (File.Exists(vocab) && File.Exists(merges)) return FromFiles(vocab, merges);
-        if (File.Exists(json)) return FromTokenizerJson(json);
-        throw new FileNotFoundException($"Tokenizer folder '{directory}' has neither vocab.json + merges.txt nor tokenizer.json.", json);
+        var files = TokenizerFiles.Find(directory)
+            ?? throw new FileNotFoundException($"Tokenizer folder '{directory}' has neither {TokenizerFiles.Expected}.", Path.Combine(directory, TokenizerFiles.TokenizerJsonFile));
+        return files.TokenizerJson is { } json ? FromTokenizerJson(json) : FromFiles(files.VocabJson!, files.MergesTxt!);
+    }
+
+    /// <summary>
+    /// True when <paramref name="directory"/> holds a tokenizer <see cref="FromDirectory"/> reads:
+    /// <c>vocab.json</c> + <c>merges.txt</c>, or <c>tokenizer.json</c>.
+    /// </summary>
+    public static bool HasTokenizerFiles(string directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        return Directory.Exists(directory) && TokenizerFiles.Find(directory) is not null;
     }
 
     /// <summary>Loads <c>vocab.json</c> and <c>merges.txt</c>; the five RoBERTa special tokens must be in the vocabulary.</summary>

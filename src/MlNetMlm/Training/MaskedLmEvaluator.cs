@@ -21,11 +21,12 @@ internal static class MaskedLmEvaluator
         try
         {
             using var noGrad = no_grad();
-            for (int start = 0; start < blocks.Count; start += options.BatchSize)
+            int batchSize = options.EvaluationBatchSize ?? options.BatchSize;
+            for (int start = 0; start < blocks.Count; start += batchSize)
             {
                 cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                using var batch = BatchTensors.Create(blocks.GetRange(start, Math.Min(options.BatchSize, blocks.Count - start)), model.Config.PadTokenId, device);
+                using var batch = BatchTensors.Create(blocks.GetRange(start, Math.Min(batchSize, blocks.Count - start)), model.Config.PadTokenId, device);
                 if (batch.LabelCount == 0) continue;
                 var (logits, targets) = model.LabelledLogits(batch.InputIds, batch.AttentionMask, batch.Labels); // [N, V], [N]
                 lossSum += nn.functional.cross_entropy(logits, targets, reduction: nn.Reduction.Sum).to_type(ScalarType.Float64).item<double>();

@@ -32,6 +32,17 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
         Validate(options);
     }
 
+    /// <summary>
+    /// The checkpoint folder that <see cref="MaskedLmTrainerOptions.ResumeFromCheckpoint"/> = <paramref name="resumeFromCheckpoint"/>
+    /// continues from (<c>latest</c>: the newest under <paramref name="checkpointDirectory"/>), and the optimizer steps it holds.
+    /// </summary>
+    public static (string Path, long Step) FindCheckpoint(string resumeFromCheckpoint, string? checkpointDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(resumeFromCheckpoint);
+        string path = TrainingCheckpoint.Resolve(resumeFromCheckpoint, checkpointDirectory);
+        return (path, TrainingCheckpoint.ReadState(path).GlobalStep);
+    }
+
     /// <summary>The options this trainer was made with.</summary>
     public MaskedLmTrainerOptions Options => _options;
 
@@ -46,6 +57,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
         Check(o.ModelDirectory is null || Directory.Exists(o.ModelDirectory), $"ModelDirectory '{o.ModelDirectory}' does not exist.");
         Check(o.Epochs > 0 || o.MaxSteps > 0, $"Epochs must be positive (got {o.Epochs}) unless MaxSteps is set.");
         Check(o.BatchSize > 0, $"BatchSize must be positive (got {o.BatchSize}).");
+        Check(o.EvaluationBatchSize is null or > 0, $"EvaluationBatchSize must be positive (got {o.EvaluationBatchSize}).");
         Check(o.GradientAccumulationSteps > 0, $"GradientAccumulationSteps must be positive (got {o.GradientAccumulationSteps}).");
         Check(o.LearningRate > 0 && double.IsFinite(o.LearningRate), $"LearningRate must be a positive number (got {o.LearningRate}).");
         Check(o.WarmupSteps >= 0 && o.WarmupRatio is >= 0 and < 1, "WarmupSteps must be ≥ 0 and WarmupRatio in [0, 1).");
@@ -91,7 +103,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             _device = TorchDevices.Resolve(options.Device);
             _resumedFrom = options.ResumeFromCheckpoint is { } spec ? TrainingCheckpoint.Resolve(spec, options.CheckpointDirectory) : null;
             string? sourceDir = _resumedFrom ?? options.ModelDirectory;
-            _tokenizer = options.Tokenizer ?? (sourceDir is not null && HasTokenizerFiles(sourceDir) ? RobertaTokenizer.FromDirectory(sourceDir) : RobertaTokenizer.Default);
+            _tokenizer = options.Tokenizer ?? (sourceDir is not null && RobertaTokenizer.HasTokenizerFiles(sourceDir) ? RobertaTokenizer.FromDirectory(sourceDir) : RobertaTokenizer.Default);
             if (sourceDir is not null)
             {
                 _model = RobertaForMaskedLM.FromPretrained(sourceDir, message => ch.Info(message));
@@ -123,9 +135,6 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
                 torch.random.manual_seed(options.Seed);
             }
         }
-
-        private static bool HasTokenizerFiles(string dir) =>
-            File.Exists(Path.Combine(dir, "vocab.json")) || File.Exists(Path.Combine(dir, "tokenizer.json"));
 
         /// <summary>A from-scratch config takes its vocabulary size and special ids from the tokenizer.</summary>
         private static RobertaConfig ConfigFor(RobertaConfig requested, RobertaTokenizer tokenizer)
@@ -206,18 +215,20 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
                         }
                         TrainingOptimizer.Step(_optimizer, _parameters, _o.MaxGradNorm, lr);
                     }
-                    lastLr = lr;
                     _state.GlobalStep++;
+                    // Reported and logged as Hugging Face logs it: the rate after this step's scheduler update,
+                    // i.e. the one the next step uses (with warm-up, the first step itself runs at 0).
+                    lastLr = _o.LearningRate * LearningRateSchedule.Factor(_o.Schedule, _state.GlobalStep, warmup, totalSteps);
                     _state.BatchInEpoch = b;
                     _state.LogLossSum += stepLoss;
                     _state.LogLossCount++;
                     rngAtBoundary = RngState();
                     double epochPosition = epoch + (double)b / batches;
                     double seconds = secondsBefore + clock.Elapsed.TotalSeconds;
-                    _o.Progress?.Report(new TrainingProgress(_state.GlobalStep, totalSteps, epochPosition, stepLoss, lr,
+                    _o.Progress?.Report(new TrainingProgress(_state.GlobalStep, totalSteps, epochPosition, stepLoss, lastLr,
                         _state.TokensSeen / Math.Max(1e-9, seconds), TimeSpan.FromSeconds(seconds)));
 
-                    if (_o.LoggingSteps > 0 && _state.GlobalStep % _o.LoggingSteps == 0) Log(epochPosition, lr);
+                    if (_o.LoggingSteps > 0 && _state.GlobalStep % _o.LoggingSteps == 0) Log(epochPosition, lastLr);
                     if (_o.EvaluationData is not null && _o.EvaluationSteps > 0 && _state.GlobalStep % _o.EvaluationSteps == 0)
                         lastEvalStep = Evaluate(_state.GlobalStep, epochPosition, cancel);
                     if (_o.CheckpointDirectory is not null && _o.SaveSteps > 0 && _state.GlobalStep % _o.SaveSteps == 0)

@@ -50,6 +50,9 @@ public sealed class MaskedLmTrainerOptions
     /// <summary>Blocks per forward/backward pass. Default 8.</summary>
     public int BatchSize { get; set; } = 8;
 
+    /// <summary>Blocks per evaluation batch (Hugging Face's <c>per_device_eval_batch_size</c>). Default null: <see cref="BatchSize"/>.</summary>
+    public int? EvaluationBatchSize { get; set; }
+
     /// <summary>Batches whose gradients are summed before one optimizer step. Default 1.</summary>
     public int GradientAccumulationSteps { get; set; } = 1;
 

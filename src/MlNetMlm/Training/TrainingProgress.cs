@@ -4,8 +4,9 @@ namespace MlNetMlm.Training;
 /// <param name="Step">Optimizer steps done.</param>
 /// <param name="TotalSteps">Optimizer steps planned.</param>
 /// <param name="Epoch">Fractional epoch (e.g. 1.5 = half-way through the second).</param>
-/// <param name="Loss">Training loss of the last step (or the evaluation loss when <paramref name="IsEvaluation"/>).</param>
-/// <param name="LearningRate">Learning rate used by the last step.</param>
+/// <param name="Loss">Training loss of this one step (or the evaluation loss when <paramref name="IsEvaluation"/>);
+/// <see cref="TrainingMetrics.TrainLog"/> holds means over each logging interval instead.</param>
+/// <param name="LearningRate">Learning rate after this step's scheduler update (the next step's), as Hugging Face logs it.</param>
 /// <param name="TokensPerSecond">Training throughput so far (input tokens, padding included).</param>
 /// <param name="Elapsed">Time since training started.</param>
 /// <param name="IsEvaluation">True for an evaluation report.</param>

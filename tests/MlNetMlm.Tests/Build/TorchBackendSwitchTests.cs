@@ -5,14 +5,16 @@ namespace MlNetMlm.Tests.Build;
 
 /// <summary>
 /// The CUDA runtime packages are not served here, so restoring them cannot be tested; this checks
-/// that the MSBuild switch evaluates to the right package reference.
+/// that the MSBuild switch evaluates to the right package reference, in the repository's own CLI build
+/// (the library itself references no native runtime: the app that uses it picks one).
 /// </summary>
 [TestClass]
 public sealed class TorchBackendSwitchTests
 {
-    private static List<string> PackageReferences(string backend)
+    private static readonly string CliProject = Path.Combine(RepoPaths.Root, "src", "MlNetMlm.Cli", "MlNetMlm.Cli.csproj");
+
+    private static List<string> PackageReferences(string project, string backend)
     {
-        string project = Path.Combine(RepoPaths.Root, "src", "MlNetMlm", "MlNetMlm.csproj");
         var psi = new ProcessStartInfo("dotnet", ["msbuild", project, "-getItem:PackageReference", $"-p:MlNetMlmTorchBackend={backend}"])
         {
             RedirectStandardOutput = true,
@@ -33,8 +35,17 @@ public sealed class TorchBackendSwitchTests
     [DataRow("cuda-linux", "TorchSharp-cuda-linux")]
     public void BackendPicksItsRuntimePackage(string backend, string package)
     {
-        var refs = PackageReferences(backend);
+        var refs = PackageReferences(CliProject, backend);
         CollectionAssert.Contains(refs, package);
         Assert.AreEqual(1, refs.Count(r => r.StartsWith("TorchSharp-", StringComparison.Ordinal)), string.Join(", ", refs));
+    }
+
+    [TestMethod]
+    public void LibraryReferencesNoNativeRuntime()
+    {
+        string project = Path.Combine(RepoPaths.Root, "src", "MlNetMlm", "MlNetMlm.csproj");
+        var refs = PackageReferences(project, "cpu");
+        CollectionAssert.Contains(refs, "TorchSharp");
+        Assert.IsFalse(refs.Any(r => r.StartsWith("TorchSharp-", StringComparison.Ordinal) || r.StartsWith("libtorch-", StringComparison.Ordinal)), string.Join(", ", refs));
     }
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using MlNetMlm.Tests.Packaging;
 
 namespace MlNetMlm.Tests.Notebooks;
 
@@ -33,16 +33,12 @@ public sealed class NotebookTests
     public TestContext TestContext { get; set; } = null!;
 
     private static string NotebookPath => Path.Combine(RepoPaths.Root, "notebooks", "masked-language-modeling.ipynb");
-    private static string Feed => Path.Combine(RepoPaths.Root, "artifacts", "packages");
+    private static string Feed => LocalFeed.Directory;
 
-    private static string NuGetPackagesRoot =>
-        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } root
-            ? root
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+    private static string NuGetPackagesRoot => LocalFeed.NuGetPackagesRoot;
 
     /// <summary>The configuration this test assembly was built in; the library and the runner were built alongside.</summary>
-    private static string Configuration =>
-        typeof(NotebookTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+    private static string Configuration => LocalFeed.Configuration;
 
     [TestMethod]
     [Timeout(TestTimeoutMs, CooperativeCancellation = true)]
@@ -50,16 +46,13 @@ public sealed class NotebookTests
     {
         _deadline = DateTime.UtcNow + Budget;
         var cacheBefore = TorchSharpCacheListing();
-        // What pack writes into the repository: the net8.0 build (when this test is the one that makes it) and a nuspec.
-        string project = Path.Combine(RepoPaths.Root, "src", "MlNetMlm");
-        string[] net8Outputs = [Path.Combine(project, "bin", Configuration, "net8.0"), Path.Combine(project, "obj", Configuration, "net8.0")];
-        var madeHere = net8Outputs.Where(d => !Directory.Exists(d)).ToList();
-        string version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
+        var madeHere = LocalFeed.Net8OutputsMissing();
+        string version = LocalFeed.NewVersion("test");
         string reportPath = Path.Combine(Path.GetTempPath(), $"mlnetmlm-notebook-{version}.json");
         var clock = Stopwatch.StartNew();
         try
         {
-            Pack(version);
+            LocalFeed.PackLibrary(version, Run);
             Console.WriteLine($"packed MlNetMlm {version} in {clock.Elapsed.TotalSeconds:F1} s");
 
             // The probe runs in the kernel after the last cell: how TorchSharp got loaded there, and from where;
@@ -129,12 +122,7 @@ public sealed class NotebookTests
         {
             // Per-run leftovers, ours only: the package in the local feed, its copy in the NuGet cache, pack's nuspec,
             // and the net8.0 build if it was made for this run. Runs on failure and on timeout alike (see Budget).
-            File.Delete(Path.Combine(Feed, $"MlNetMlm.{version}.nupkg"));
-            string extracted = Path.Combine(NuGetPackagesRoot, "mlnetmlm", version.ToLowerInvariant());
-            if (Directory.Exists(extracted)) Directory.Delete(extracted, recursive: true);
-            File.Delete(Path.Combine(project, "obj", Configuration, $"MlNetMlm.{version}.nuspec"));
-            foreach (string dir in madeHere)
-                if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            LocalFeed.Remove(version, madeHere);
             File.Delete(reportPath);
         }
 
@@ -186,18 +174,6 @@ public sealed class NotebookTests
         JsonValueKind.Object => element.EnumerateObject().SelectMany(p => Strings(p.Value)),
         _ => [],
     };
-
-    private void Pack(string version)
-    {
-        // The test run built the library for net10.0 only (what the test project references); the package also
-        // carries net8.0, so build that target (a no-op when it is up to date), then pack without rebuilding.
-        string project = Path.Combine(RepoPaths.Root, "src", "MlNetMlm", "MlNetMlm.csproj");
-        var (built, buildOutput) = Run("dotnet", ["build", project, "-c", Configuration, "-f", "net8.0"], TimeSpan.FromMinutes(3));
-        Assert.AreEqual(0, built, $"dotnet build -f net8.0 failed:\n{buildOutput}");
-        var (exitCode, output) = Run("dotnet", ["pack", project, "-c", Configuration, "--no-build", "-o", Feed, $"-p:Version={version}"], TimeSpan.FromMinutes(3));
-        Assert.AreEqual(0, exitCode, $"dotnet pack failed:\n{output}");
-        Assert.IsTrue(File.Exists(Path.Combine(Feed, $"MlNetMlm.{version}.nupkg")), $"dotnet pack made no package:\n{output}");
-    }
 
     private static string RunnerDll()
     {

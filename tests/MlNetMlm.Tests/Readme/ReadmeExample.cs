@@ -17,7 +17,7 @@ internal static class ReadmeExample
     {
         // README:body
         var ml = new MLContext(seed: 1);
-        var split = ml.Data.TrainTestSplit(MlNetMlmSamples.Eli5(ml), testFraction: 0.1, seed: 1);
+        var split = ml.Data.ExactTrainTestSplit(MlNetMlmSamples.Eli5(ml), testFraction: 0.1, seed: 1); // exactly 7 of the 70 questions held out
         var tokenizer = RobertaTokenizer.Default; // offline; or RobertaTokenizer.FromDirectory("distilroberta-base")
         var prepare = ml.Transforms.FlattenJson(FlattenJsonOptions.Eli5())
             .Append(ml.Transforms.Text.JoinText("text", "answers.text"))
