@@ -42,6 +42,11 @@ internal static class CommandLineChecks
                 if (token.Type == TokenType.Argument && LooksLikeOption(token.Value))
                     return $"{where}: {Unknown(token.Value, options, command)} ({optionResult.Option.Name} takes a value; it got '{token.Value}')";
 
+        // An unknown option among a command's own arguments (fill-mask's texts, say).
+        foreach (var argumentResult in parse.CommandResult.Children.OfType<ArgumentResult>())
+            if (argumentResult.Tokens.FirstOrDefault(t => LooksLikeOption(t.Value)) is { } token)
+                return $"{where}: {Unknown(token.Value, options, command)}";
+
         if (parse.UnmatchedTokens.FirstOrDefault(LooksLikeOption) is { } unknown)
             return $"{where}: {Unknown(unknown, options, command)}";
         if (parse.UnmatchedTokens.Count > 0)

@@ -47,7 +47,7 @@ internal sealed class FillMaskEngine
                 var pieces = tokenizer.EncodeToIds(target, addSpecialTokens: false);
                 if (pieces.Length == 0) throw new ArgumentException($"Target '{target}' gives no token.", nameof(targets));
                 id = pieces[0];
-                warn?.Invoke($"target \"{target}\" is not one token of the model's vocabulary but {pieces.Length} " +
+                if (pieces.Length > 1) warn?.Invoke($"target \"{target}\" is not one token of the model's vocabulary but {pieces.Length} " +
                     $"({string.Join(" + ", pieces.Select(p => $"\"{tokenizer.Decode([p])}\""))}); only its first token, \"{tokenizer.Decode([id])}\", is scored.");
             }
             if (!ids.Contains(id)) ids.Add(id);

@@ -163,6 +163,8 @@ public sealed partial class CliCommandTests
             Assert.IsTrue(File.Exists(Path.Combine(output, file)), $"{file} missing\n{demo}");
         Assert.IsFalse(Directory.Exists(Path.Combine(output, "checkpoints")), "the demo writes no checkpoints");
         StringAssert.Contains(demo.Output, "63 questions to train on, 7 held out");
+        StringAssert.Contains(demo.Output, "Why these guesses", "the demo explains its top 5 where it prints them");
+        StringAssert.Contains(demo.Output, "mlnet-mlm train --model");
         StringAssert.Contains(demo.Output, "masked accuracy");
         StringAssert.Contains(demo.Output, Path.Combine(output, "model.zip"));
 
