@@ -71,6 +71,16 @@ public sealed class CliHuggingFaceHabitsTests
     }
 
     [TestMethod]
+    public void HelpStillWorksWithoutTheRequiredOptions()
+    {
+        var help = CliRun.InProcess("train", "--help");
+        Assert.AreEqual(0, help.ExitCode, help.ToString());
+        StringAssert.Contains(help.Output, "--validation-file");
+        StringAssert.Contains(help.Output, "--lr-scheduler-type");
+        Assert.IsFalse(help.Output.Contains("--num_train_epochs"), "underscore spellings are accepted, not listed");
+    }
+
+    [TestMethod]
     public void ValidationFileIsAnOptionNotADataFile()
     {
         var r = CliRun.InProcess("train", "--data", s_sample, "--validation-file", s_files.PathOf("missing.jsonl"), "--text-column", "answers.text", "--output", s_files.PathOf("v"));
