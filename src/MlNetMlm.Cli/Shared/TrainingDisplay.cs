@@ -29,7 +29,7 @@ internal static class TrainingDisplay
     }
 
     internal static string StepLine(TrainingProgress p) => string.Create(CultureInfo.InvariantCulture,
-        $"step {p.Step}/{p.TotalSteps}  epoch {p.Epoch:F2}  step loss {p.Loss:F4}  lr {p.LearningRate:0.###e+0}  {p.TokensPerSecond:F0} tok/s  ETA {Eta(p.Remaining)}");
+        $"step {p.Step}/{p.TotalSteps}  epoch {p.Epoch:F2}  step loss {p.Loss:F4}  lr {p.NextLearningRate ?? p.LearningRate:0.###e+0}  {p.TokensPerSecond:F0} tok/s  ETA {Eta(p.Remaining)}");
 
     internal static string EvalLine(TrainingProgress p) => string.Create(CultureInfo.InvariantCulture,
         $"eval at step {p.Step}: loss {p.Loss:F4}  perplexity {p.Perplexity:F2}  masked accuracy {p.Accuracy:P2}");
@@ -60,7 +60,7 @@ internal static class TrainingDisplay
             task.MaxValue = Math.Max(1, p.TotalSteps);
             task.Value = p.Step;
             task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                $"{p.Step}/{p.TotalSteps} ep {p.Epoch:F1} step loss {p.Loss:F3} lr {p.LearningRate:0.#e+0} {p.TokensPerSecond:F0} tok/s ETA {Eta(p.Remaining)}"));
+                $"{p.Step}/{p.TotalSteps} ep {p.Epoch:F1} step loss {p.Loss:F3} lr {p.NextLearningRate ?? p.LearningRate:0.#e+0} {p.TokensPerSecond:F0} tok/s ETA {Eta(p.Remaining)}"));
         }
     }
 }

@@ -215,20 +215,21 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
                         }
                         TrainingOptimizer.Step(_optimizer, _parameters, _o.MaxGradNorm, lr);
                     }
+                    lastLr = lr;
                     _state.GlobalStep++;
-                    // Reported and logged as Hugging Face logs it: the rate after this step's scheduler update,
-                    // i.e. the one the next step uses (with warm-up, the first step itself runs at 0).
-                    lastLr = _o.LearningRate * LearningRateSchedule.Factor(_o.Schedule, _state.GlobalStep, warmup, totalSteps);
+                    // What Hugging Face logs as learning_rate: the rate after this step's scheduler update, the next
+                    // step's (with warm-up, the first step itself runs at 0).
+                    double nextLr = _o.LearningRate * LearningRateSchedule.Factor(_o.Schedule, _state.GlobalStep, warmup, totalSteps);
                     _state.BatchInEpoch = b;
                     _state.LogLossSum += stepLoss;
                     _state.LogLossCount++;
                     rngAtBoundary = RngState();
                     double epochPosition = epoch + (double)b / batches;
                     double seconds = secondsBefore + clock.Elapsed.TotalSeconds;
-                    _o.Progress?.Report(new TrainingProgress(_state.GlobalStep, totalSteps, epochPosition, stepLoss, lastLr,
-                        _state.TokensSeen / Math.Max(1e-9, seconds), TimeSpan.FromSeconds(seconds)));
+                    _o.Progress?.Report(new TrainingProgress(_state.GlobalStep, totalSteps, epochPosition, stepLoss, lr,
+                        _state.TokensSeen / Math.Max(1e-9, seconds), TimeSpan.FromSeconds(seconds)) { NextLearningRate = nextLr });
 
-                    if (_o.LoggingSteps > 0 && _state.GlobalStep % _o.LoggingSteps == 0) Log(epochPosition, lastLr);
+                    if (_o.LoggingSteps > 0 && _state.GlobalStep % _o.LoggingSteps == 0) Log(epochPosition, lr);
                     if (_o.EvaluationData is not null && _o.EvaluationSteps > 0 && _state.GlobalStep % _o.EvaluationSteps == 0)
                         lastEvalStep = Evaluate(_state.GlobalStep, epochPosition, cancel);
                     if (_o.CheckpointDirectory is not null && _o.SaveSteps > 0 && _state.GlobalStep % _o.SaveSteps == 0)
