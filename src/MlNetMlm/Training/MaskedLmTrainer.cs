@@ -99,7 +99,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             }
             else
             {
-                var config = ConfigFor(options.Config!, _tokenizer);
+                var config = options.Config!.WithTokenizer(_tokenizer); // vocabulary and special ids from the tokenizer
                 _model = RobertaForMaskedLM.FromScratch(config, options.Seed);
                 ch.Info($"Initialised {config} from scratch (seed {options.Seed}).");
             }
@@ -126,17 +126,6 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
 
         private static bool HasTokenizerFiles(string dir) =>
             File.Exists(Path.Combine(dir, "vocab.json")) || File.Exists(Path.Combine(dir, "tokenizer.json"));
-
-        /// <summary>A from-scratch config takes its vocabulary size and special ids from the tokenizer.</summary>
-        private static RobertaConfig ConfigFor(RobertaConfig requested, RobertaTokenizer tokenizer)
-        {
-            var config = requested.Clone();
-            config.VocabSize = tokenizer.VocabularySize;
-            config.PadTokenId = tokenizer.PadId;
-            config.BosTokenId = tokenizer.BosId;
-            config.EosTokenId = tokenizer.EosId;
-            return config;
-        }
 
         private AdamW CreateOptimizer() => TrainingOptimizer.Create(_model, _o);
 
