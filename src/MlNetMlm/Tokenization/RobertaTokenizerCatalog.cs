@@ -14,7 +14,7 @@ public static class RobertaTokenizerCatalog
     /// <param name="inputColumnName">Text column to read.</param>
     /// <param name="tokenizer">The tokenizer; <see langword="null"/> means <see cref="RobertaTokenizer.Default"/>.</param>
     public static RobertaTokenizingEstimator TokenizeRoberta(this TransformsCatalog.TextTransforms catalog,
-        string outputColumnName = "input_ids", string inputColumnName = "text", RobertaTokenizer? tokenizer = null) =>
+        string outputColumnName = "input_ids", string inputColumnName = DataView.ColumnNames.Text, RobertaTokenizer? tokenizer = null) =>
         TokenizeRoberta(catalog, new RobertaTokenizingEstimator.Options
         {
             OutputColumnName = outputColumnName,

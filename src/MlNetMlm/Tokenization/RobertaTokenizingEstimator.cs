@@ -14,7 +14,7 @@ public sealed class RobertaTokenizingEstimator : MappingEstimator<RobertaTokeniz
     public sealed class Options
     {
         /// <summary>Text column to tokenize. Default <c>"text"</c>.</summary>
-        public string InputColumnName { get; set; } = "text";
+        public string InputColumnName { get; set; } = ColumnNames.Text;
 
         /// <summary>Output column of token ids, a variable-length <see cref="int"/> vector. Default <c>"input_ids"</c>.</summary>
         public string OutputColumnName { get; set; } = "input_ids";

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MlNetMlm.DataView;
 using MlNetMlm.Modeling;
 using MlNetMlm.Tokenization;
 
@@ -36,8 +37,8 @@ public sealed class MaskedLmTrainerOptions
     /// <summary>Attention mask (Int32 vector, 1 = token, 0 = padding); used when the column exists. Default <c>attention_mask</c>.</summary>
     public string AttentionMaskColumnName { get; set; } = "attention_mask";
 
-    /// <summary>The text column the trained fill-mask transformer reads. Default <c>Text</c>.</summary>
-    public string TextColumnName { get; set; } = "Text";
+    /// <summary>The text column the trained fill-mask transformer reads. Default <c>text</c> (<see cref="ColumnNames.Text"/>).</summary>
+    public string TextColumnName { get; set; } = ColumnNames.Text;
 
     // ---- schedule ----
 
