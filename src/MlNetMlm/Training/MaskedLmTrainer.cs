@@ -76,6 +76,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
         private readonly IChannel _ch;
         private readonly Device _device;
         private readonly RobertaTokenizer _tokenizer;
+        private readonly string _tokenizerSource;    // for messages: where _tokenizer came from
         private readonly RobertaForMaskedLM _model;
         private readonly AdamW _optimizer;
         private readonly IReadOnlyList<Parameter> _parameters;
@@ -91,7 +92,11 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             _device = TorchDevices.Resolve(options.Device);
             _resumedFrom = options.ResumeFromCheckpoint is { } spec ? TrainingCheckpoint.Resolve(spec, options.CheckpointDirectory) : null;
             string? sourceDir = _resumedFrom ?? options.ModelDirectory;
-            _tokenizer = options.Tokenizer ?? (sourceDir is not null && HasTokenizerFiles(sourceDir) ? RobertaTokenizer.FromDirectory(sourceDir) : RobertaTokenizer.Default);
+            bool fromFolder = options.Tokenizer is null && sourceDir is not null && HasTokenizerFiles(sourceDir);
+            _tokenizer = options.Tokenizer ?? (fromFolder ? RobertaTokenizer.FromDirectory(sourceDir!) : RobertaTokenizer.Default);
+            _tokenizerSource = options.Tokenizer is not null ? "the trainer's Tokenizer"
+                : fromFolder ? $"the tokenizer files of '{sourceDir}'"
+                : "RobertaTokenizer.Default (no Tokenizer was given)";
             if (sourceDir is not null)
             {
                 _model = RobertaForMaskedLM.FromPretrained(sourceDir, message => ch.Info(message));
@@ -131,8 +136,20 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
 
         private static int EpochSeed(int seed, int epoch) => unchecked(seed * 1_000_003 + epoch * 7_919 + 1);
 
+        /// <summary>The ids annotated on the data's token-id column (by TokenizeRoberta, kept by GroupTexts and MaskTokens) must be the tokenizer's.</summary>
+        private void CheckTokenIds(IDataView data, string role)
+        {
+            var ids = data.Schema.GetColumnOrNull(_o.InputIdsColumnName);
+            if (ids is { } column && TokenIdAnnotations.Read(column) is { } annotated)
+                annotated.RequireAgreement(Component, $"column '{column.Name}' of the {role} data",
+                    "Set MaskedLmTrainerOptions.Tokenizer to the tokenizer that tokenized the data.",
+                    _tokenizer.VocabularySize, _tokenizer.MaskId, true, _tokenizer.PadId, _tokenizer.SpecialIds, _tokenizerSource);
+        }
+
         public MaskedLmTransformer Run(IDataView input)
         {
+            CheckTokenIds(input, "training");
+            if (_o.EvaluationData is not null) CheckTokenIds(_o.EvaluationData, "evaluation");
             var cancel = _o.CancellationToken;
             var epochBlocks = ReadEpoch(input, _state.Epoch, cancel);
             if (epochBlocks.Count == 0)
