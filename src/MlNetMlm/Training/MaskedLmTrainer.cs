@@ -66,13 +66,15 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
         TrainingBlocks.Columns(input.Schema, _options, Component); // name a missing column before any work
         var host = _env.Register(Component);
         using var ch = host.Start("Training");
-        return new TrainingRun(_options, ch).Run(input);
+        var options = _options.WithContextSeed(MLNetInternals.HostState.Seed(_env));
+        return new TrainingRun(options, host, ch).Run(input);
     }
 
     /// <summary>One call of <see cref="Fit"/>: the model, optimizer and position, and the loop.</summary>
     private sealed class TrainingRun
     {
         private readonly MaskedLmTrainerOptions _o;
+        private readonly IHost _host;               // asked between steps whether mlContext.CancelExecution() was called
         private readonly IChannel _ch;
         private readonly Device _device;
         private readonly RobertaTokenizer _tokenizer;
@@ -85,9 +87,10 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
         private readonly Stopwatch _clock = new();   // training time (evaluations and checkpoints included)
         private double _secondsBefore;               // training time of the run this one resumes
 
-        public TrainingRun(MaskedLmTrainerOptions options, IChannel ch)
+        public TrainingRun(MaskedLmTrainerOptions options, IHost host, IChannel ch)
         {
             _o = options;
+            _host = host;
             _ch = ch;
             _device = TorchDevices.Resolve(options.Device);
             _resumedFrom = options.ResumeFromCheckpoint is { } spec ? TrainingCheckpoint.Resolve(spec, options.CheckpointDirectory) : null;
@@ -191,7 +194,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
                 for (int b = _state.BatchInEpoch; b < batches && _state.GlobalStep < totalSteps;)
                 {
                     // One optimizer step: up to GradientAccumulationSteps batches.
-                    if (cancel.IsCancellationRequested) Interrupt(rngAtBoundary, clock, secondsBefore, cancel);
+                    if (Cancelled(cancel)) Interrupt(rngAtBoundary, clock, secondsBefore, cancel);
                     int groupEnd = Math.Min(batches, (b / _o.GradientAccumulationSteps + 1) * _o.GradientAccumulationSteps);
                     int groupSize = groupEnd - b;
                     double stepLoss = 0;
@@ -295,6 +298,9 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             _ch.Info($"Checkpoint written: {path}");
             return path;
         }
+
+        /// <summary>The options' token or the MLContext (<c>CancelExecution()</c>, as ML.NET's trainers check with <c>Host.CheckAlive()</c>).</summary>
+        private bool Cancelled(CancellationToken cancel) => cancel.IsCancellationRequested || MLNetInternals.HostState.IsCanceled(_host);
 
         private void Interrupt(byte[] rng, Stopwatch clock, double secondsBefore, CancellationToken cancel)
         {
