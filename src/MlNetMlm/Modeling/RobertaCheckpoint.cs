@@ -279,7 +279,7 @@ public static class RobertaCheckpoint
     /// The byte-level BPE files of a checkpoint folder (<c>vocab.json</c>, <c>merges.txt</c>), for the tokenizer;
     /// null when the folder has none.
     /// </summary>
-    public static (string VocabJson, string MergesTxt)? FindTokenizerFiles(string directory)
+    internal static (string VocabJson, string MergesTxt)? FindTokenizerFiles(string directory)
     {
         string vocab = Path.Combine(directory, "vocab.json"), merges = Path.Combine(directory, "merges.txt");
         return File.Exists(vocab) && File.Exists(merges) ? (vocab, merges) : null;
