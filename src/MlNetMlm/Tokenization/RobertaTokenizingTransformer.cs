@@ -19,9 +19,9 @@ public sealed class RobertaTokenizingTransformer : RowMappingTransformer
     internal static readonly ComponentFormat Format = new("MLMTOKNZ", LoaderSignature, 0x00010001, typeof(RobertaTokenizingTransformer));
     private const string Component = "TokenizeRoberta";
 
-    private readonly RobertaTokenizingEstimator.Options _options;
+    private readonly TokenizeRobertaOptions _options;
 
-    internal RobertaTokenizingTransformer(RobertaTokenizingEstimator.Options validatedOptions) => _options = validatedOptions;
+    internal RobertaTokenizingTransformer(TokenizeRobertaOptions validatedOptions) => _options = validatedOptions;
 
     /// <summary>Text column read.</summary>
     public string InputColumnName => _options.InputColumnName;
@@ -109,7 +109,7 @@ public sealed class RobertaTokenizingTransformer : RowMappingTransformer
 
     internal static RobertaTokenizingTransformer Create(IHostEnvironment env, ModelLoadContext ctx) => ModelStore.Load(ctx, Format, r =>
     {
-        var options = new RobertaTokenizingEstimator.Options
+        var options = new TokenizeRobertaOptions
         {
             InputColumnName = r.ReadString(),
             OutputColumnName = r.ReadString(),

@@ -19,6 +19,6 @@ public sealed class TextColumnTests
         Assert.AreEqual(ColumnNames.Text, schema[0].Name);
         Assert.AreEqual(ColumnNames.Text, new FillMaskOptions().TextColumnName);
         Assert.AreEqual(ColumnNames.Text, new MaskedLmTrainerOptions().TextColumnName);
-        Assert.AreEqual(ColumnNames.Text, new RobertaTokenizingEstimator.Options().InputColumnName);
+        Assert.AreEqual(ColumnNames.Text, new TokenizeRobertaOptions().InputColumnName);
     }
 }
