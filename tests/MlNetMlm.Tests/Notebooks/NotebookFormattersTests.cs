@@ -58,10 +58,10 @@ public sealed class NotebookFormattersTests
     [TestMethod]
     public void TorchStatusShowsMethodAndSkipsEmptyFields()
     {
-        var status = new TorchNativeStatus(true, "patched-copy", "/x/libtorch.so", "/x/libLibTorchSharp.so", "/c/libLibTorchSharp.so",
+        var status = new TorchNativeStatus(true, TorchLoadMethod.PatchedCopy, "/x/libtorch.so", "/x/libLibTorchSharp.so", "/c/libLibTorchSharp.so",
             ["libstdc++.so.6:GLIBCXX_3.4.32"], null, TimeSpan.FromMilliseconds(12.5));
         string html = NotebookFormatters.TorchStatusHtml(status);
-        StringAssert.Contains(html, "<th>method</th><td>patched-copy</td>");
+        StringAssert.Contains(html, "<th>method</th><td>PatchedCopy</td>");
         StringAssert.Contains(html, "libstdc++.so.6:GLIBCXX_3.4.32");
         Assert.DoesNotContain("<th>error</th>", html);
     }
