@@ -21,7 +21,13 @@ namespace MlNetMlm.Training;
 /// </summary>
 public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
 {
-    private const string Component = "MaskedLmTrainer";
+    /// <summary>
+    /// The trainer's messages in <c>mlContext.Log</c> have a <c>Source</c> that starts with this name, so a log
+    /// listener can pick them out (the command line shows them with <c>--verbose</c>).
+    /// </summary>
+    public const string LogSource = "MaskedLmTrainer";
+
+    private const string Component = LogSource;
     private readonly IHostEnvironment _env;
     private readonly MaskedLmTrainerOptions _options;
 

@@ -17,7 +17,7 @@ public sealed class MaskedLmTrainerTests
     {
         var ml = new MLContext(seed: 1);
         var messages = new List<string>();
-        ml.Log += (_, e) => { if (e.Source.Contains("MaskedLmTrainer")) lock (messages) messages.Add(e.Message); };
+        ml.Log += (_, e) => { if (e.Source.StartsWith(MaskedLmTrainer.LogSource, StringComparison.Ordinal)) lock (messages) messages.Add(e.Message); };
         var train = TinyTraining.Prepared(ml, TinyTraining.Sentences(ml, 400, seed: 1), Tokenizer);
         var eval = TinyTraining.Prepared(ml, TinyTraining.Sentences(ml, 80, seed: 2), Tokenizer);
         var reports = new List<TrainingProgress>();
