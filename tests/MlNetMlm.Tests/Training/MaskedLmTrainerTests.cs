@@ -168,11 +168,10 @@ public sealed class MaskedLmTrainerTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MaskedLanguageModeling().Trainer(none)).Message, "ModelDirectory");
     }
 
-    /// <summary>A row for the whole scoring chain: its first step tokenizes "text", the model reads "Text".</summary>
+    /// <summary>A row for the whole scoring chain: its first step tokenizes "text", and the model reads "text" too.</summary>
     private sealed class ScoringInput(string value)
     {
         public string text { get; set; } = value;
-        public string Text { get; set; } = value;
     }
 
     /// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool).</summary>
