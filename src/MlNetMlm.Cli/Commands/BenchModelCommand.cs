@@ -60,13 +60,7 @@ internal static class BenchModelCommand
 
     internal static RobertaConfig ResolveShape(string shape) => shape switch
     {
-        "distilroberta" => RobertaConfig.DistilRobertaBase(),
-        // A few milliseconds per step: for smoke tests of the command itself.
-        "tiny" => new RobertaConfig
-        {
-            VocabSize = 1000, HiddenSize = 32, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 64,
-            MaxPositionEmbeddings = 130, TypeVocabSize = 1, LayerNormEps = 1e-5,
-        },
+        "distilroberta" or "tiny" => RobertaConfig.Preset(shape), // tiny: a few milliseconds per step, for smoke tests of the command itself
         _ when File.Exists(shape) => RobertaConfig.Load(shape),
         _ => throw new ArgumentException($"--shape '{shape}': expected distilroberta, tiny or the path of a config.json."),
     };

@@ -4,6 +4,7 @@ using System.Globalization;
 using Microsoft.ML;
 using MlNetMlm.Cli.Shared;
 using MlNetMlm.Flatten;
+using MlNetMlm.Modeling;
 using MlNetMlm.Tokenization;
 using MlNetMlm.Training;
 
@@ -25,7 +26,7 @@ internal static class DemoCommand
         var steps = new Option<long>("--steps", "--max-steps") { Description = "Optimizer steps (overrides --epochs when given).", DefaultValueFactory = _ => -1 };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the training split (8 steps each).", DefaultValueFactory = _ => 15 };
         var size = new Option<string>("--size") { Description = "Model size: small (4 layers, 256 hidden) or tiny (for smoke tests).", DefaultValueFactory = _ => "small" };
-        size.AcceptOnlyFromAmong(ModelShapes.Names);
+        size.AcceptOnlyFromAmong(TrainCommand.CliSizes);
         var batchSize = new Option<int>("--batch-size") { Description = "Blocks per step.", DefaultValueFactory = _ => 8 };
         var lr = new Option<double>("--lr", "--learning-rate") { Description = "Peak learning rate (a from-scratch model this small learns fastest high).", DefaultValueFactory = _ => 1e-3 };
         var seed = new Option<int>("--seed") { Description = "Seeds the split, initialisation, data order and masks.", DefaultValueFactory = _ => 42 };
@@ -59,7 +60,7 @@ internal static class DemoCommand
         // holds out whole questions, so no answer of a held-out question is seen in training.
         var sample = MlNetMlmSamples.Eli5(ml);
         var split = ml.Data.ExactTrainTestSplit(sample, testFraction: 0.1, s.Seed);
-        var config = ModelShapes.Get(s.Size);
+        var config = RobertaConfig.Preset(s.Size);
         o.WriteLine("MlNetMlm demo: masked-language modelling on the embedded ELI5-style science sample (70 questions, 210 answers; nothing downloaded).");
         o.WriteLine($"  pipeline: split 90/10 (seed {s.Seed}: {split.TrainSet.GetRowCount()} questions to train on, {split.TestSet.GetRowCount()} held out) → FlattenJson → JoinText(answers.text) → TokenizeRoberta (offline default, {tokenizer.VocabularySize} ids) → GroupTexts(128) → MaskTokens(15 %) → train");
         o.WriteLine($"  model:    RoBERTa from scratch, {config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {config.NumAttentionHeads} heads, intermediate {config.IntermediateSize}");

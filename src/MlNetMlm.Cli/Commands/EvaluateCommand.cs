@@ -58,7 +58,7 @@ internal static class EvaluateCommand
         {
             result = MaskedLmEvaluation.Evaluate(model, blocks, batchSize, seed);
         }
-        catch (InvalidOperationException e) when (e.Message.Contains("no masked", StringComparison.Ordinal))
+        catch (NoMaskedTokensException)
         {
             throw new CliException($"{loaded.Description} gives no masked token to score: is it shorter than one block of {blockSize} tokens? Try a smaller --block-size or --line-by-line.");
         }

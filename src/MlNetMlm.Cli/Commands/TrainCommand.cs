@@ -14,6 +14,9 @@ namespace MlNetMlm.Cli.Commands;
 /// </summary>
 internal static class TrainCommand
 {
+    /// <summary>The <see cref="RobertaConfig.Preset"/> sizes meant for training from scratch on a CPU (--size of train and demo).</summary>
+    internal static readonly string[] CliSizes = ["small", "tiny"];
+
     public static Command Create(CliContext cli)
     {
         var data = new Option<string[]>("--data", "--train-file") { Description = "Training files (.jsonl/.jsonl.gz, .csv, or text with one example a line).", Required = true, AllowMultipleArgumentsPerToken = true };
@@ -25,7 +28,7 @@ internal static class TrainCommand
         var config = new Option<string?>("--config", "--config-name") { Description = "config.json of a model to train from scratch (vocab size and special ids come from the tokenizer)." };
         var tokenizerName = new Option<string?>("--tokenizer-name", "--tokenizer") { Description = "Tokenizer folder (vocab.json + merges.txt, or tokenizer.json): with --model it replaces the model's; without, the from-scratch model gets its vocabulary. Default: the model's, else the offline default." };
         var size = new Option<string>("--size") { Description = "From-scratch size when neither --model nor --config is given: small or tiny.", DefaultValueFactory = _ => "small" };
-        size.AcceptOnlyFromAmong(ModelShapes.Names);
+        size.AcceptOnlyFromAmong(CliSizes);
         var output = new Option<string>("--output", "--output-dir", "-o") { Description = "Folder for model.zip, hf/, metrics.json, loss.png and checkpoints/.", Required = true };
         var epochs = new Option<int>("--epochs", "--num-train-epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 3 };
         var batchSize = new Option<int>("--batch-size", "--per-device-train-batch-size") { Description = "Blocks per step.", DefaultValueFactory = _ => 8 };
@@ -153,11 +156,9 @@ internal static class TrainCommand
         else
         {
             if (s.Config is { } configFile && !File.Exists(configFile)) throw new CliException($"--config file '{configFile}' not found.");
-            modelConfig = s.Config is { } path ? RobertaConfig.Load(path) : ModelShapes.Get(s.Size);
             tokenizer = named ?? RobertaTokenizer.Default;
-            // The trainer takes these from the tokenizer too; set here so that what is printed is what is trained.
-            modelConfig.VocabSize = tokenizer.VocabularySize;
-            (modelConfig.PadTokenId, modelConfig.BosTokenId, modelConfig.EosTokenId) = (tokenizer.PadId, tokenizer.BosId, tokenizer.EosId);
+            // The trainer makes the same call; made here too so that what is printed is what is trained.
+            modelConfig = (s.Config is { } path ? RobertaConfig.Load(path) : RobertaConfig.Preset(s.Size)).WithTokenizer(tokenizer);
             options.Config = modelConfig;
         }
         options.Tokenizer = tokenizer;

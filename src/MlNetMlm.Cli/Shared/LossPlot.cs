@@ -1,29 +1,34 @@
+using MlNetMlm.Notebooks;
 using MlNetMlm.Training;
 using ScottPlot;
 
 namespace MlNetMlm.Cli.Shared;
 
-/// <summary>The training and evaluation loss curves of a run as a PNG.</summary>
+/// <summary>
+/// The loss curves of a run as a PNG. Only the drawing is here: the series and the labels are the library's
+/// <see cref="LossChart"/> (which draws the same chart as SVG for notebooks).
+/// </summary>
 internal static class LossPlot
 {
     public static void Save(TrainingMetrics metrics, string path, string title)
     {
+        var chart = new LossChart(metrics) { Title = title };
         var plot = new Plot();
-        if (metrics.TrainLog.Count > 0)
+        if (chart.TrainingLoss is { Count: > 0 } training)
         {
-            var train = plot.Add.Scatter(metrics.TrainLog.Select(e => (double)e.Step).ToArray(), metrics.TrainLog.Select(e => e.Loss).ToArray());
-            train.LegendText = "training loss (mean of each logging interval)";
-            train.MarkerSize = metrics.TrainLog.Count > 40 ? 0 : 5;
+            var train = plot.Add.Scatter(training.Select(p => p.Step).ToArray(), training.Select(p => p.Loss).ToArray());
+            train.LegendText = LossChart.TrainingLossLabel;
+            train.MarkerSize = training.Count > 40 ? 0 : 5;
         }
-        if (metrics.Evaluations.Count > 0)
+        if (chart.EvaluationLoss is { Count: > 0 } evaluation)
         {
-            var eval = plot.Add.Scatter(metrics.Evaluations.Select(e => (double)e.Step).ToArray(), metrics.Evaluations.Select(e => e.Loss).ToArray());
-            eval.LegendText = "evaluation loss";
+            var eval = plot.Add.Scatter(evaluation.Select(p => p.Step).ToArray(), evaluation.Select(p => p.Loss).ToArray());
+            eval.LegendText = LossChart.EvaluationLossLabel;
             eval.MarkerSize = 7;
         }
-        plot.Title(title);
-        plot.XLabel("optimizer step");
-        plot.YLabel("cross-entropy loss (masked tokens)");
+        plot.Title(chart.Title);
+        plot.XLabel(LossChart.StepAxisLabel);
+        plot.YLabel(LossChart.LossAxisLabel);
         plot.ShowLegend(Alignment.UpperRight);
         plot.SavePng(path, 900, 540);
     }

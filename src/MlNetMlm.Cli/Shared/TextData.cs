@@ -12,7 +12,7 @@ namespace MlNetMlm.Cli.Shared;
 internal static class TextData
 {
     /// <summary>The text column every command tokenizes.</summary>
-    public const string Column = "text";
+    public const string Column = MlNetMlm.DataView.ColumnNames.Text;
 
     public static readonly string[] Formats = ["jsonl", "csv", "text"];
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlm.FillMask;
+using MlNetMlm.Training;
 
 namespace MlNetMlm.Cli.Shared;
 
@@ -39,7 +40,7 @@ internal static class TrainingSession
         options.CancellationToken = cli.Interrupt.Token;
         options.Tokenizer ??= tokenizer;
         if (verbose)
-            ml.Log += (_, e) => { if (e.Kind >= Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.Contains("MaskedLm", StringComparison.Ordinal)) cli.Error.WriteLine($"[{e.Source}] {e.Message}"); };
+            ml.Log += (_, e) => { if (e.Kind >= Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.StartsWith(MaskedLmTrainer.LogSource, StringComparison.Ordinal)) cli.Error.WriteLine($"[{e.Source}] {e.Message}"); };
 
         // Ctrl-C stops at the next step boundary: the trainer writes a checkpoint, then throws.
         ConsoleCancelEventHandler onCtrlC = (_, e) => { e.Cancel = true; cli.Interrupt.Cancel(); };

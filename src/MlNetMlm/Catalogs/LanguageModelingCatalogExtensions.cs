@@ -27,9 +27,10 @@ public static class LanguageModelingCatalogExtensions
     }
 
     /// <summary>
-    /// Masks token ids for masked-LM training (Hugging Face's <c>DataCollatorForLanguageModeling</c>, with
-    /// roberta-base's ids): writes the masked ids and <paramref name="labelColumnName"/> (original id where
-    /// chosen, -100 elsewhere). Every cursor draws new masks.
+    /// Masks token ids for masked-LM training (Hugging Face's <c>DataCollatorForLanguageModeling</c>): writes
+    /// the masked ids and <paramref name="labelColumnName"/> (original id where chosen, -100 elsewhere). Every
+    /// cursor draws new masks. The mask, padding and special ids and the vocabulary size are those of the
+    /// tokenizer that made the column (the annotations <c>TokenizeRoberta</c> writes), else roberta-base's.
     /// </summary>
     public static MaskTokensEstimator MaskTokens(this TransformsCatalog catalog, string outputColumnName = "input_ids", string? inputColumnName = null,
         string labelColumnName = "labels", double mlmProbability = 0.15, int seed = 42) =>
@@ -44,10 +45,11 @@ public static class LanguageModelingCatalogExtensions
 
     /// <summary>
     /// Masks token ids for masked-LM training with the ids of <paramref name="tokenizer"/> (its mask, padding and
-    /// special tokens, and vocabulary size); otherwise as <see cref="MaskTokens(TransformsCatalog, string, string?, string, double, int)"/>.
+    /// special tokens, and vocabulary size); otherwise as <see cref="MaskTokens(TransformsCatalog, string, string?, string, double, int)"/>,
+    /// with the parameters in the same order. Fitting it on a column made by another tokenizer is an error naming both ids.
     /// </summary>
-    public static MaskTokensEstimator MaskTokens(this TransformsCatalog catalog, RobertaTokenizer tokenizer, double mlmProbability = 0.15, int seed = 42,
-        string outputColumnName = "input_ids", string? inputColumnName = null, string labelColumnName = "labels")
+    public static MaskTokensEstimator MaskTokens(this TransformsCatalog catalog, RobertaTokenizer tokenizer, string outputColumnName = "input_ids",
+        string? inputColumnName = null, string labelColumnName = "labels", double mlmProbability = 0.15, int seed = 42)
     {
         var options = MaskTokensOptions.ForTokenizer(tokenizer);
         options.MlmProbability = mlmProbability;

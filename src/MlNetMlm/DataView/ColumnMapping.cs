@@ -14,7 +14,7 @@ internal sealed class ColumnMapping
         Added = added;
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
-        foreach (var column in added) builder.AddColumn(column.Name, column.Type);
+        foreach (var column in added) builder.AddColumn(column.Name, column.Type, column.Annotations);
         OutputSchema = builder.ToSchema();
     }
 

@@ -5,7 +5,7 @@ namespace MlNetMlm.DataView;
 
 /// <summary>
 /// An estimator whose transformer needs no training: <see cref="Fit"/> checks the input schema and
-/// returns the transformer made from the options.
+/// returns the transformer made from the options (and, for some, the input columns' annotations).
 /// </summary>
 public abstract class MappingEstimator<TTransformer> : IEstimator<TTransformer>
     where TTransformer : class, ITransformer
@@ -15,11 +15,14 @@ public abstract class MappingEstimator<TTransformer> : IEstimator<TTransformer>
     /// <summary>The transformer these options describe.</summary>
     private protected abstract TTransformer CreateTransformer();
 
+    /// <summary>The transformer for this input schema; by default the one the options alone describe.</summary>
+    private protected virtual TTransformer CreateTransformer(DataViewSchema inputSchema) => CreateTransformer();
+
     /// <inheritdoc/>
     public TTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var transformer = CreateTransformer();
+        var transformer = CreateTransformer(input.Schema);
         transformer.GetOutputSchema(input.Schema); // fails early, naming any missing column
         return transformer;
     }

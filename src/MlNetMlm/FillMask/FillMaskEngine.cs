@@ -61,20 +61,10 @@ internal sealed class FillMaskEngine
         var encoded = texts.Select(Encode).ToArray();
         var results = new IReadOnlyList<IReadOnlyList<FillMaskCandidate>>[texts.Count];
         if (texts.Count == 0) return results;
-        int length = encoded.Max(e => e.Ids.Length);
-        var ids = new long[texts.Count * length];
-        var attention = new long[texts.Count * length];
-        var positions = new List<long>();
-        for (int r = 0; r < encoded.Length; r++)
-        {
-            for (int t = 0; t < length; t++)
-            {
-                bool real = t < encoded[r].Ids.Length;
-                ids[r * length + t] = real ? encoded[r].Ids[t] : _tokenizer.PadId;
-                attention[r * length + t] = real ? 1 : 0;
-            }
-            positions.AddRange(encoded[r].MaskPositions.Select(p => (long)(r * length + p)));
-        }
+        var padded = new PaddedBatch(encoded.Select(e => e.Ids.Length));
+        var ids = padded.Ids(r => encoded[r].Ids, _tokenizer.PadId);
+        var attention = padded.AttentionMask();
+        var positions = encoded.SelectMany((e, r) => e.MaskPositions.Select(p => padded.FlatIndex(r, p))).ToArray();
 
         float[] scores;
         long[] candidates;
@@ -85,9 +75,9 @@ internal sealed class FillMaskEngine
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             if (_model.training) _model.eval();
-            var input = tensor(ids, [texts.Count, length], device: _device);
-            var mask = tensor(attention, [texts.Count, length], device: _device);
-            var logits = _model.LogitsAt(input, mask, tensor(positions.ToArray(), device: _device)); // [M, V]
+            var input = tensor(ids, padded.Shape, device: _device);
+            var mask = tensor(attention, padded.Shape, device: _device);
+            var logits = _model.LogitsAt(input, mask, tensor(positions, device: _device));           // [M, V]
             var probs = nn.functional.softmax(logits.to_type(ScalarType.Float32), 1);                  // [M, V]
             Tensor top, topIds;
             if (_targetIds is null)

@@ -1,10 +1,12 @@
+using MlNetMlm.DataView;
+
 namespace MlNetMlm.FillMask;
 
 /// <summary>Options of the fill-mask transformer (<see cref="MaskedLmTransformer"/>).</summary>
 public sealed class FillMaskOptions
 {
-    /// <summary>The input text column; each text holds one or more <c>&lt;mask&gt;</c>. Default <c>Text</c>.</summary>
-    public string TextColumnName { get; set; } = "Text";
+    /// <summary>The input text column; each text holds one or more <c>&lt;mask&gt;</c>. Default <c>text</c> (<see cref="ColumnNames.Text"/>).</summary>
+    public string TextColumnName { get; set; } = ColumnNames.Text;
 
     /// <summary>Candidates returned per mask. Default 5 (as HF's fill-mask pipeline).</summary>
     public int TopK { get; set; } = 5;

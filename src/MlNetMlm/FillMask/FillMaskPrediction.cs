@@ -1,8 +1,13 @@
+using Microsoft.ML.Data;
+using MlNetMlm.DataView;
+
 namespace MlNetMlm.FillMask;
 
 /// <summary>Input row for <c>PredictionEngine</c>: a text with one or more <c>&lt;mask&gt;</c>.</summary>
 public sealed class FillMaskInput
 {
+    /// <summary>The text, in the column <see cref="ColumnNames.Text"/> (<c>text</c>).</summary>
+    [ColumnName(ColumnNames.Text)]
     public string Text { get; set; } = "";
 }
 

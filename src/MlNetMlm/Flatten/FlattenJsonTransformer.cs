@@ -33,7 +33,7 @@ public sealed class FlattenJsonTransformer : RowMappingTransformer
     }
 
     /// <summary>The flattened input columns and the columns made from each.</summary>
-    public IReadOnlyList<FlattenedGroup> Groups { get; }
+    internal IReadOnlyList<FlattenedGroup> Groups { get; }
 
     /// <summary>Whether numbers are <c>Double</c> (else <c>Single</c>).</summary>
     public bool UseDouble { get; }

@@ -3,4 +3,4 @@ using MlNetMlm.Json;
 namespace MlNetMlm.Flatten;
 
 /// <summary>One flattened input column and the dotted columns made from it.</summary>
-public sealed record FlattenedGroup(string InputColumnName, IReadOnlyList<JsonColumn> Columns);
+internal sealed record FlattenedGroup(string InputColumnName, IReadOnlyList<JsonColumn> Columns);

@@ -76,10 +76,10 @@ public sealed class GroupTextsTransformer : TrainingOnlyTransformer
     public override DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        SchemaChecks.RequireVector(inputSchema, InputColumnName, NumberDataViewType.Int32, Name);
+        var ids = SchemaChecks.RequireVector(inputSchema, InputColumnName, NumberDataViewType.Int32, Name);
         if (Mode == GroupTextsMode.LineByLine) return LineByLineMapping(inputSchema).OutputSchema;
         var builder = new DataViewSchema.Builder();
-        builder.AddColumn(OutputColumnName, BlockType);
+        builder.AddColumn(OutputColumnName, BlockType, ids.Annotations); // blocks keep the tokenizer's ids (TokenIdAnnotations)
         if (AttentionMaskColumnName is not null) builder.AddColumn(AttentionMaskColumnName, BlockType);
         return builder.ToSchema();
     }
@@ -97,7 +97,7 @@ public sealed class GroupTextsTransformer : TrainingOnlyTransformer
     private ColumnMapping LineByLineMapping(DataViewSchema inputSchema)
     {
         var ids = SchemaChecks.RequireVector(inputSchema, InputColumnName, NumberDataViewType.Int32, Name);
-        var added = new List<OutputColumn> { OutputColumn.Create<VBuffer<int>>(OutputColumnName, BlockType, [ids], row => PaddedIds(row, ids)) };
+        var added = new List<OutputColumn> { OutputColumn.Create<VBuffer<int>>(OutputColumnName, BlockType, [ids], row => PaddedIds(row, ids), ids.Annotations) };
         if (AttentionMaskColumnName is not null)
             added.Add(OutputColumn.Create<VBuffer<int>>(AttentionMaskColumnName, BlockType, [ids], row => PaddingMask(row, ids)));
         return new ColumnMapping(inputSchema, added);

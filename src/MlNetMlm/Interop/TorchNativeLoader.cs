@@ -26,11 +26,11 @@ internal static partial class TorchNativeLoader
     {
         var clock = Stopwatch.StartNew();
         if (!OperatingSystem.IsLinux())
-            return new(true, "platform-default", null, null, null, [], null, clock.Elapsed);
+            return new(true, TorchLoadMethod.PlatformDefault, null, null, null, [], null, clock.Elapsed);
 
         var (libTorch, libTorchSharp) = Locate();
         if (libTorch is null || libTorchSharp is null)
-            return new(false, "not-found", libTorch, libTorchSharp, null, [],
+            return new(false, TorchLoadMethod.NotFound, libTorch, libTorchSharp, null, [],
                 $"Could not find {LibTorchFile} and {LibTorchSharpFile} (looked in the app's native folders, next to TorchSharp.dll and in the NuGet package folders). " +
                 "Reference the TorchSharp-cpu package (or another TorchSharp runtime package).", clock.Elapsed);
 
@@ -40,7 +40,7 @@ internal static partial class TorchNativeLoader
             NativeLibrary.Load(libTorch);
             string? firstError = TryLoad(libTorchSharp);
             if (firstError is null)
-                return new(true, "original", libTorch, libTorchSharp, null, [], null, clock.Elapsed);
+                return new(true, TorchLoadMethod.Original, libTorch, libTorchSharp, null, [], null, clock.Elapsed);
 
             var original = ElfImage.Read(libTorchSharp);
             var needs = original.NeededVersions();
@@ -56,7 +56,7 @@ internal static partial class TorchNativeLoader
                 string copy = PatchedCopy(original, weakened);
                 error = TryLoad(copy);
                 if (error is null)
-                    return new(true, "patched-copy", libTorch, libTorchSharp, copy,
+                    return new(true, TorchLoadMethod.PatchedCopy, libTorch, libTorchSharp, copy,
                         weakened.Select(w => $"{w.File}:{w.Name}").ToList(), null, clock.Elapsed);
             }
             return Failed(libTorch, libTorchSharp, weakened, $"Loading a patched copy of {libTorchSharp} failed: {error}", clock);
@@ -68,7 +68,7 @@ internal static partial class TorchNativeLoader
     }
 
     private static TorchNativeStatus Failed(string libTorch, string libTorchSharp, List<ElfImage.NeededVersion> weakened, string error, Stopwatch clock) =>
-        new(false, "failed", libTorch, libTorchSharp, null, weakened.Select(w => $"{w.File}:{w.Name}").ToList(), error, clock.Elapsed);
+        new(false, TorchLoadMethod.Failed, libTorch, libTorchSharp, null, weakened.Select(w => $"{w.File}:{w.Name}").ToList(), error, clock.Elapsed);
 
     private static string? TryLoad(string path)
     {

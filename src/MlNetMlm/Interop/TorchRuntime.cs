@@ -28,7 +28,7 @@ public static class TorchRuntime
     public static void EnsureLoaded()
     {
         var s = Initialize();
-        if (!s.Loaded && s.Method != "not-found")
+        if (!s.Loaded && s.Method != TorchLoadMethod.NotFound)
             throw new InvalidOperationException($"TorchSharp's native libraries could not be loaded ({s.Method}): {s.Error}");
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using MlNetMlm.DataView;
 
 namespace MlNetMlm.Masking;
@@ -15,4 +17,8 @@ public sealed class MaskTokensEstimator : MappingEstimator<MaskTokensTransformer
     }
 
     private protected override MaskTokensTransformer CreateTransformer() => new(_options);
+
+    /// <summary>The ids not set in the options come from the input column's annotations (its tokenizer's).</summary>
+    private protected override MaskTokensTransformer CreateTransformer(DataViewSchema inputSchema) =>
+        new(_options.ResolvedFor(SchemaChecks.RequireVector(inputSchema, _options.InputColumnName, NumberDataViewType.Int32, "MaskTokens"), "MaskTokens"));
 }

@@ -1,11 +1,14 @@
+using Microsoft.ML;
 using MlNetMlm.Tokenization;
 
 namespace MlNetMlm.Masking;
 
 /// <summary>
 /// Options of <see cref="MaskTokensEstimator"/>: Hugging Face's <c>DataCollatorForLanguageModeling</c>
-/// (dynamic masking for masked-LM training). The id defaults are roberta-base's (and distilroberta-base's);
-/// set them from your tokenizer when it differs.
+/// (dynamic masking for masked-LM training). The ids (mask, padding, specials, vocabulary size) that are
+/// not set come from the annotations that <c>TokenizeRoberta</c> puts on the input column, so they are the
+/// tokenizer's; a column without them (ids loaded from a file) gets roberta-base's (and distilroberta-base's).
+/// An id that is set and disagrees with the column's annotations is an error naming both.
 /// </summary>
 public sealed class MaskTokensOptions
 {
@@ -31,17 +34,36 @@ public sealed class MaskTokensOptions
     /// </summary>
     public double RandomReplaceProbability { get; set; } = 0.1;
 
-    /// <summary>The <c>&lt;mask&gt;</c> id. Default: 50264 (roberta-base).</summary>
-    public int MaskTokenId { get; set; } = 50264;
+    /// <summary>The <c>&lt;mask&gt;</c> id. Default: the input column's (from its tokenizer), else 50264 (roberta-base).</summary>
+    public int MaskTokenId { get => _maskTokenId ?? 50264; set => _maskTokenId = value; }
 
-    /// <summary>Number of ids of the tokenizer (<c>len(tokenizer)</c>); input ids must lie below it. Default: 50265 (roberta-base).</summary>
-    public int VocabularySize { get; set; } = 50265;
+    /// <summary>
+    /// Number of ids of the tokenizer (<c>len(tokenizer)</c>); input ids must lie below it. Default: the input
+    /// column's (from its tokenizer), else 50265 (roberta-base).
+    /// </summary>
+    public int VocabularySize { get => _vocabularySize ?? 50265; set => _vocabularySize = value; }
 
-    /// <summary>Ids never chosen. Default: roberta-base's <c>&lt;s&gt;</c>=0, <c>&lt;pad&gt;</c>=1, <c>&lt;/s&gt;</c>=2, <c>&lt;unk&gt;</c>=3, <c>&lt;mask&gt;</c>=50264.</summary>
-    public int[] SpecialTokenIds { get; set; } = [0, 1, 2, 3, 50264];
+    /// <summary>
+    /// Ids never chosen. Default: the input column's (its tokenizer's special tokens), else roberta-base's
+    /// <c>&lt;s&gt;</c>=0, <c>&lt;pad&gt;</c>=1, <c>&lt;/s&gt;</c>=2, <c>&lt;unk&gt;</c>=3, <c>&lt;mask&gt;</c>=50264.
+    /// </summary>
+    public int[] SpecialTokenIds { get => _specialTokenIds ?? [0, 1, 2, 3, 50264]; set => _specialTokenIds = value; }
 
-    /// <summary>The padding id, never chosen (null: no padding). Default: 1 (roberta-base's <c>&lt;pad&gt;</c>).</summary>
-    public int? PadTokenId { get; set; } = 1;
+    /// <summary>
+    /// The padding id, never chosen (null: no padding). Default: the input column's (from its tokenizer),
+    /// else 1 (roberta-base's <c>&lt;pad&gt;</c>).
+    /// </summary>
+    public int? PadTokenId
+    {
+        get => _padGiven ? _padTokenId : 1;
+        set => (_padTokenId, _padGiven) = (value, true);
+    }
+
+    private int? _maskTokenId;
+    private int? _vocabularySize;
+    private int[]? _specialTokenIds;
+    private int? _padTokenId;
+    private bool _padGiven;
 
     /// <summary>
     /// Seeds the masks of cursors opened without a <see cref="Random"/>: the n-th such cursor over this
@@ -62,6 +84,23 @@ public sealed class MaskTokensOptions
     /// <see cref="VocabularySize"/>. A token after a special token also begins a word. Saved with the model.
     /// </summary>
     public bool[]? IsWordStart { get; set; }
+
+    /// <summary>
+    /// These options with the ids not set taken from the annotations of <paramref name="ids"/> (see the class
+    /// summary); throws when a set id disagrees with them.
+    /// </summary>
+    internal MaskTokensOptions ResolvedFor(DataViewSchema.Column ids, string component)
+    {
+        var resolved = (MaskTokensOptions)MemberwiseClone();
+        if (TokenIdAnnotations.Read(ids) is not { } annotated) return resolved;
+        annotated.RequireAgreement(component, $"column '{ids.Name}'", "Leave the ids unset to take the column's, or tokenize with the tokenizer these ids belong to.",
+            _vocabularySize, _maskTokenId, _padGiven, _padTokenId, _specialTokenIds, "the MaskTokens options");
+        resolved.VocabularySize = annotated.VocabularySize;
+        resolved.MaskTokenId = annotated.MaskTokenId;
+        resolved.PadTokenId = _padGiven ? _padTokenId : annotated.PadTokenId;
+        resolved.SpecialTokenIds = annotated.SpecialTokenIds;
+        return resolved;
+    }
 
     /// <summary>
     /// Options whose ids (mask, padding, specials, vocabulary size) come from <paramref name="tokenizer"/>;

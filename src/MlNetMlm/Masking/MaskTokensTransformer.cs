@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MlNetMlm.DataView;
 using MlNetMlm.MLNetInternals;
+using MlNetMlm.Tokenization;
 
 namespace MlNetMlm.Masking;
 
@@ -129,9 +130,12 @@ public sealed class MaskTokensTransformer : TrainingOnlyTransformer
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var ids = SchemaChecks.RequireVector(inputSchema, InputColumnName, NumberDataViewType.Int32, Name);
+        TokenIdAnnotations.Read(ids)?.RequireAgreement(Name, $"column '{InputColumnName}'", "Fit MaskTokens on data of this tokenizer.",
+            VocabularySize, MaskTokenId, true, PadTokenId, _specialTokenIds, "this fitted MaskTokens");
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
-        builder.AddColumn(OutputColumnName, ids.Type); // same vector size as the input (fixed for blocks)
+        // Same vector size as the input (fixed for blocks); the masked ids carry the ids used, for the trainer.
+        builder.AddColumn(OutputColumnName, ids.Type, new TokenIdAnnotations(VocabularySize, MaskTokenId, PadTokenId, _specialTokenIds).ToAnnotations());
         builder.AddColumn(LabelColumnName, ids.Type);
         return builder.ToSchema();
     }

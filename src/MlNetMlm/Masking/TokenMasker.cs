@@ -1,15 +1,15 @@
+using MlNetMlm.Modeling;
+
 namespace MlNetMlm.Masking;
 
 /// <summary>
 /// The masking rule of one sequence, as <c>DataCollatorForLanguageModeling.torch_mask_tokens</c> applies
 /// it: each eligible token (not special, not padding) is chosen with probability p; a chosen token's
 /// label is its id, and its input becomes <c>&lt;mask&gt;</c>, a random id, or stays, with the configured
-/// shares. Unchosen tokens keep their id and get label -100.
+/// shares. Unchosen tokens keep their id and get label <see cref="RobertaForMaskedLM.IgnoreIndex"/> (a constant: masking loads no torch).
 /// </summary>
 internal sealed class TokenMasker
 {
-    public const int IgnoredLabel = -100;
-
     private readonly bool[] _neverChosen;
     private readonly bool[]? _isWordStart;
     private readonly ulong _chooseThreshold;
@@ -38,7 +38,7 @@ internal sealed class TokenMasker
         for (int i = 0; i < ids.Length; i++)
             if ((uint)ids[i] >= (uint)_vocabularySize) return i;
         ids.CopyTo(masked);
-        labels.Fill(IgnoredLabel);
+        labels.Fill(RobertaForMaskedLM.IgnoreIndex);
         if (_isWordStart is null) MaskTokens(ids, masked, labels, ref rng);
         else MaskWholeWords(ids, masked, labels, ref rng);
         return -1;

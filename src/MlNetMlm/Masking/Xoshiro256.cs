@@ -68,12 +68,11 @@ internal struct Xoshiro256
         return (int)(product >> 32);
     }
 
+    /// <summary>One step of SplitMix64: the output of <see cref="Mix"/>, then the state moves on by the golden gamma.</summary>
     private static ulong SplitMix(ref ulong state)
     {
+        ulong result = Mix(state);
         state += Golden;
-        ulong z = state;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
-        return z ^ (z >> 31);
+        return result;
     }
 }

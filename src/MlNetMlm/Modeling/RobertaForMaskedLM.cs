@@ -14,8 +14,11 @@ namespace MlNetMlm.Modeling;
 /// </summary>
 public sealed class RobertaForMaskedLM : nn.Module<Tensor, Tensor?, Tensor>
 {
-    /// <summary>Label value of positions that take no part in the loss (HF / PyTorch convention).</summary>
-    public const long IgnoreIndex = -100;
+    /// <summary>
+    /// Label value of positions that take no part in the loss (HF / PyTorch convention): the one definition,
+    /// used by masking (unchosen tokens), batching (padding) and the loss.
+    /// </summary>
+    public const int IgnoreIndex = -100;
 
 #pragma warning disable IDE1006 // names follow the checkpoint keys
     internal readonly RobertaModel roberta;

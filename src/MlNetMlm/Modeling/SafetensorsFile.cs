@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace MlNetMlm.Modeling;
 
 /// <summary>One tensor's entry in a safetensors header.</summary>
-public sealed record SafetensorsHeaderEntry(string Name, string DType, long[] Shape, long Begin, long End);
+internal sealed record SafetensorsHeaderEntry(string Name, string DType, long[] Shape, long Begin, long End);
 
 /// <summary>
 /// The safetensors layout: an 8-byte little-endian header length, a JSON header
@@ -16,7 +16,7 @@ public sealed record SafetensorsHeaderEntry(string Name, string DType, long[] Sh
 /// The header reader here validates a file before anything is read from it; the writer
 /// produces what Hugging Face's <c>save_file</c> produces.
 /// </summary>
-public static class SafetensorsFile
+internal static class SafetensorsFile
 {
     /// <summary>Bytes per element of each safetensors dtype this project reads or writes.</summary>
     private static readonly Dictionary<string, (int Size, ScalarType Type)> DTypes = new()

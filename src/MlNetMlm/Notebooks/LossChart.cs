@@ -33,6 +33,29 @@ public sealed class LossChart
     /// <summary>Shown above the plot. Default "Loss".</summary>
     public string Title { get; init; } = "Loss";
 
+    /// <summary>Legend of the training series.</summary>
+    public const string TrainingLossLabel = "training loss";
+
+    /// <summary>Legend of the evaluation series.</summary>
+    public const string EvaluationLossLabel = "evaluation loss";
+
+    /// <summary>The x axis.</summary>
+    public const string StepAxisLabel = "optimizer step";
+
+    /// <summary>The y axis.</summary>
+    public const string LossAxisLabel = "cross-entropy loss (masked tokens)";
+
+    /// <summary>
+    /// The running training loss of each logging interval against the optimizer step (finite values only):
+    /// the one source of the curve, for this SVG and for any other drawing of it (the command line's PNG).
+    /// </summary>
+    public IReadOnlyList<(double Step, double Loss)> TrainingLoss =>
+        Metrics.TrainLog.Where(e => double.IsFinite(e.Loss)).Select(e => ((double)e.Step, e.Loss)).ToList();
+
+    /// <summary>The evaluation loss against the optimizer step (finite values only).</summary>
+    public IReadOnlyList<(double Step, double Loss)> EvaluationLoss =>
+        Metrics.Evaluations.Where(e => double.IsFinite(e.Loss)).Select(e => ((double)e.Step, e.Loss)).ToList();
+
     private const double Left = 56, Right = 16, Top = 32, Bottom = 44;
 
     /// <summary>The chart as an <c>&lt;svg&gt;</c> element (numbers written culture-invariantly).</summary>
@@ -40,8 +63,8 @@ public sealed class LossChart
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Width, 200, nameof(Width));
         ArgumentOutOfRangeException.ThrowIfLessThan(Height, 120, nameof(Height));
-        var train = Metrics.TrainLog.Where(e => double.IsFinite(e.Loss)).Select(e => (X: (double)e.Step, Y: e.Loss)).ToList();
-        var eval = Metrics.Evaluations.Where(e => double.IsFinite(e.Loss)).Select(e => (X: (double)e.Step, Y: e.Loss)).ToList();
+        var train = TrainingLoss.Select(p => (X: p.Step, Y: p.Loss)).ToList();
+        var eval = EvaluationLoss.Select(p => (X: p.Step, Y: p.Loss)).ToList();
 
         var svg = new StringBuilder();
         svg.Append($"<svg class=\"mlnetmlm-loss-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">");
@@ -66,7 +89,7 @@ public sealed class LossChart
         for (double x = xMin; x <= xMax + xStep / 2; x += xStep)
             svg.Append(Text(Px(x), Height - Bottom + 16, Tick(x, xStep), "middle"));
         svg.Append($"<rect x=\"{N(Left)}\" y=\"{N(Top)}\" width=\"{N(plotWidth)}\" height=\"{N(plotHeight)}\" fill=\"none\" stroke=\"#888\"/>");
-        svg.Append(Text(Left + plotWidth / 2, Height - 8, "step", "middle"));
+        svg.Append(Text(Left + plotWidth / 2, Height - 8, StepAxisLabel, "middle"));
 
         // Series: training loss as a line, evaluation loss as a line with dots (often only a few points).
         const string trainColor = "#1f77b4", evalColor = "#d62728";
@@ -84,13 +107,13 @@ public sealed class LossChart
         if (train.Count > 0)
         {
             svg.Append($"<line x1=\"{N(lx)}\" x2=\"{N(lx + 20)}\" y1=\"{N(ly - 4)}\" y2=\"{N(ly - 4)}\" stroke=\"{trainColor}\" stroke-width=\"2\"/>");
-            svg.Append(Text(lx + 26, ly, "training loss", "start"));
+            svg.Append(Text(lx + 26, ly, TrainingLossLabel, "start"));
             ly += 18;
         }
         if (eval.Count > 0)
         {
             svg.Append($"<line x1=\"{N(lx)}\" x2=\"{N(lx + 20)}\" y1=\"{N(ly - 4)}\" y2=\"{N(ly - 4)}\" stroke=\"{evalColor}\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>");
-            svg.Append(Text(lx + 26, ly, "evaluation loss", "start"));
+            svg.Append(Text(lx + 26, ly, EvaluationLossLabel, "start"));
         }
         return svg.Append("</svg>").ToString();
     }

@@ -46,7 +46,7 @@ public static class NotebookFormatters
         var rows = new List<(string, string?)>
         {
             ("loaded", status.Loaded ? "yes" : "no"),
-            ("method", status.Method),
+            ("method", status.Method.ToString()),
             ("libtorch", status.LibTorchPath),
             ("LibTorchSharp", status.LibTorchSharpPath),
             ("patched copy", status.PatchedCopyPath),

@@ -9,4 +9,4 @@ namespace MlNetMlm.Tokenization;
 /// <param name="LeftStrip">Whitespace right before the token is swallowed by it (RoBERTa's <c>&lt;mask&gt;</c>).</param>
 /// <param name="RightStrip">Whitespace right after the token is swallowed by it.</param>
 /// <param name="IsSpecial">A control token (skipped when decoding with <c>skipSpecialTokens</c>).</param>
-public sealed record AddedToken(string Content, int Id, bool LeftStrip = false, bool RightStrip = false, bool IsSpecial = true);
+internal sealed record AddedToken(string Content, int Id, bool LeftStrip = false, bool RightStrip = false, bool IsSpecial = true);

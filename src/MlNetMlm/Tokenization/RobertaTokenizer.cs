@@ -264,7 +264,7 @@ public sealed class RobertaTokenizer
     public IReadOnlySet<int> SpecialIds { get; }
 
     /// <summary>The tokens matched in raw text before word splitting, with their strip flags.</summary>
-    public IReadOnlyList<AddedToken> AddedTokens => _addedTokens;
+    internal IReadOnlyList<AddedToken> AddedTokens => _addedTokens;
 
     /// <summary>Whether <paramref name="id"/> is a special token.</summary>
     public bool IsSpecial(int id) => (uint)id < (uint)_isSpecial.Length && _isSpecial[id];

@@ -9,7 +9,8 @@ namespace MlNetMlm.Tokenization;
 
 /// <summary>
 /// Row-to-row ML.NET transformer that adds a variable-length <see cref="int"/> vector column of RoBERTa token ids
-/// (and optionally an attention mask) computed from a text column. Rows are tokenized lazily, only when a
+/// (and optionally an attention mask) computed from a text column. The ids column is annotated with the
+/// tokenizer's vocabulary size and special ids (<see cref="TokenIdAnnotations"/>). Rows are tokenized lazily, only when a
 /// getter of a new column is called, and once per row for both columns.
 /// </summary>
 public sealed class RobertaTokenizingTransformer : RowMappingTransformer
@@ -18,9 +19,9 @@ public sealed class RobertaTokenizingTransformer : RowMappingTransformer
     internal static readonly ComponentFormat Format = new("MLMTOKNZ", LoaderSignature, 0x00010001, typeof(RobertaTokenizingTransformer));
     private const string Component = "TokenizeRoberta";
 
-    private readonly RobertaTokenizingEstimator.Options _options;
+    private readonly TokenizeRobertaOptions _options;
 
-    internal RobertaTokenizingTransformer(RobertaTokenizingEstimator.Options validatedOptions) => _options = validatedOptions;
+    internal RobertaTokenizingTransformer(TokenizeRobertaOptions validatedOptions) => _options = validatedOptions;
 
     /// <summary>Text column read.</summary>
     public string InputColumnName => _options.InputColumnName;
@@ -69,13 +70,13 @@ public sealed class RobertaTokenizingTransformer : RowMappingTransformer
     {
         var input = SchemaChecks.RequireText(inputSchema, _options.InputColumnName, Component);
         var idsType = new VectorDataViewType(NumberDataViewType.Int32);
-        OutputColumn Column(string name, Func<int[], VBuffer<int>, VBuffer<int>> fill) =>
+        OutputColumn Column(string name, Func<int[], VBuffer<int>, VBuffer<int>> fill, DataViewSchema.Annotations? annotations = null) =>
             OutputColumn.Create<VBuffer<int>>(name, idsType, [input], row =>
             {
                 var text = row.GetGetter<ReadOnlyMemory<char>>(input);
                 ReadOnlyMemory<char> buffer = default;
                 return (ref VBuffer<int> value) => value = fill(IdsOf(row, text, ref buffer), value);
-            });
+            }, annotations);
         var columns = new List<OutputColumn>
         {
             Column(_options.OutputColumnName, (ids, old) =>
@@ -83,7 +84,7 @@ public sealed class RobertaTokenizingTransformer : RowMappingTransformer
                 var editor = VBufferEditor.Create(ref old, ids.Length);
                 ids.CopyTo(editor.Values);
                 return editor.Commit();
-            }),
+            }, TokenIdAnnotations.Of(Tokenizer).ToAnnotations()), // the ids travel with the data (MaskTokens and the trainer read them)
         };
         if (_options.AttentionMaskColumnName is { } mask)
             columns.Add(Column(mask, (ids, old) =>
@@ -108,7 +109,7 @@ public sealed class RobertaTokenizingTransformer : RowMappingTransformer
 
     internal static RobertaTokenizingTransformer Create(IHostEnvironment env, ModelLoadContext ctx) => ModelStore.Load(ctx, Format, r =>
     {
-        var options = new RobertaTokenizingEstimator.Options
+        var options = new TokenizeRobertaOptions
         {
             InputColumnName = r.ReadString(),
             OutputColumnName = r.ReadString(),

@@ -1,8 +1,9 @@
+using MlNetMlm.Modeling;
 using static TorchSharp.torch;
 
 namespace MlNetMlm.Training;
 
-/// <summary>A batch on the device: [B, T] int64 ids, labels and attention mask, right-padded to the longest block.</summary>
+/// <summary>A batch on the device: [B, T] int64 ids, labels and attention mask, right-padded to the longest block (<see cref="PaddedBatch"/>).</summary>
 internal sealed class BatchTensors : IDisposable
 {
     public required Tensor InputIds { get; init; }
@@ -13,32 +14,17 @@ internal sealed class BatchTensors : IDisposable
 
     public static BatchTensors Create(IReadOnlyList<TrainingBlock> blocks, int padId, Device device)
     {
-        int batch = blocks.Count;
-        int length = blocks.Max(b => b.Ids.Length);
-        var ids = new long[batch * length];
-        var labels = new long[batch * length];
-        var mask = new long[batch * length];
+        var padded = new PaddedBatch(blocks.Select(b => b.Ids.Length));
         long labelled = 0;
-        for (int b = 0; b < batch; b++)
-        {
-            var block = blocks[b];
-            int row = b * length;
-            for (int t = 0; t < length; t++)
-            {
-                bool real = t < block.Ids.Length;
-                ids[row + t] = real ? block.Ids[t] : padId;
-                labels[row + t] = real ? block.Labels[t] : -100;
-                mask[row + t] = real ? (block.AttentionMask?[t] ?? 1) : 0;
-                if (real && block.Labels[t] != -100) labelled++;
-            }
-        }
-        long[] shape = [batch, length];
+        foreach (var block in blocks)
+            foreach (int label in block.Labels)
+                if (label != RobertaForMaskedLM.IgnoreIndex) labelled++;
         return new BatchTensors
         {
-            InputIds = tensor(ids, shape, device: device),
-            Labels = tensor(labels, shape, device: device),
-            AttentionMask = tensor(mask, shape, device: device),
-            TokenCount = (long)batch * length,
+            InputIds = tensor(padded.Ids(b => blocks[b].Ids, padId), padded.Shape, device: device),
+            Labels = tensor(padded.Labels(b => blocks[b].Labels), padded.Shape, device: device),
+            AttentionMask = tensor(padded.AttentionMask(b => blocks[b].AttentionMask), padded.Shape, device: device),
+            TokenCount = (long)padded.Rows * padded.Width,
             LabelCount = labelled,
         };
     }

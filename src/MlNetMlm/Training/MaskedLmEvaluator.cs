@@ -39,7 +39,7 @@ internal static class MaskedLmEvaluator
             if (wasTraining) model.train();
         }
         if (count == 0)
-            throw new InvalidOperationException("MaskedLmTrainer: the evaluation data has no masked (labelled) token; check that MaskTokens runs on it and that it is not empty.");
+            throw new NoMaskedTokensException("MaskedLmTrainer: the evaluation data has no masked (labelled) token; check that MaskTokens runs on it and that it is not empty.");
         double loss = lossSum / count;
         return new EvaluationEntry(step, epoch, loss, Math.Exp(loss), (double)correct / count, count);
     }

@@ -21,7 +21,13 @@ namespace MlNetMlm.Training;
 /// </summary>
 public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
 {
-    private const string Component = "MaskedLmTrainer";
+    /// <summary>
+    /// The trainer's messages in <c>mlContext.Log</c> have a <c>Source</c> that starts with this name, so a log
+    /// listener can pick them out (the command line shows them with <c>--verbose</c>).
+    /// </summary>
+    public const string LogSource = "MaskedLmTrainer";
+
+    private const string Component = LogSource;
     private readonly IHostEnvironment _env;
     private readonly MaskedLmTrainerOptions _options;
 
@@ -78,16 +84,19 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
         TrainingBlocks.Columns(input.Schema, _options, Component); // name a missing column before any work
         var host = _env.Register(Component);
         using var ch = host.Start("Training");
-        return new TrainingRun(_options, ch).Run(input);
+        var options = _options.WithContextSeed(MLNetInternals.HostState.Seed(_env));
+        return new TrainingRun(options, host, ch).Run(input);
     }
 
     /// <summary>One call of <see cref="Fit"/>: the model, optimizer and position, and the loop.</summary>
     private sealed class TrainingRun
     {
         private readonly MaskedLmTrainerOptions _o;
+        private readonly IHost _host;               // asked between steps whether mlContext.CancelExecution() was called
         private readonly IChannel _ch;
         private readonly Device _device;
         private readonly RobertaTokenizer _tokenizer;
+        private readonly string _tokenizerSource;    // for messages: where _tokenizer came from
         private readonly RobertaForMaskedLM _model;
         private readonly AdamW _optimizer;
         private readonly IReadOnlyList<Parameter> _parameters;
@@ -96,14 +105,19 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
         private readonly Stopwatch _clock = new();   // training time (evaluations and checkpoints included)
         private double _secondsBefore;               // training time of the run this one resumes
 
-        public TrainingRun(MaskedLmTrainerOptions options, IChannel ch)
+        public TrainingRun(MaskedLmTrainerOptions options, IHost host, IChannel ch)
         {
             _o = options;
+            _host = host;
             _ch = ch;
             _device = TorchDevices.Resolve(options.Device);
             _resumedFrom = options.ResumeFromCheckpoint is { } spec ? TrainingCheckpoint.Resolve(spec, options.CheckpointDirectory) : null;
             string? sourceDir = _resumedFrom ?? options.ModelDirectory;
-            _tokenizer = options.Tokenizer ?? (sourceDir is not null && RobertaTokenizer.HasTokenizerFiles(sourceDir) ? RobertaTokenizer.FromDirectory(sourceDir) : RobertaTokenizer.Default);
+            bool fromFolder = options.Tokenizer is null && sourceDir is not null && RobertaTokenizer.HasTokenizerFiles(sourceDir);
+            _tokenizer = options.Tokenizer ?? (fromFolder ? RobertaTokenizer.FromDirectory(sourceDir!) : RobertaTokenizer.Default);
+            _tokenizerSource = options.Tokenizer is not null ? "the trainer's Tokenizer"
+                : fromFolder ? $"the tokenizer files of '{sourceDir}'"
+                : "RobertaTokenizer.Default (no Tokenizer was given)";
             if (sourceDir is not null)
             {
                 _model = RobertaForMaskedLM.FromPretrained(sourceDir, message => ch.Info(message));
@@ -111,7 +125,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             }
             else
             {
-                var config = ConfigFor(options.Config!, _tokenizer);
+                var config = options.Config!.WithTokenizer(_tokenizer); // vocabulary and special ids from the tokenizer
                 _model = RobertaForMaskedLM.FromScratch(config, options.Seed);
                 ch.Info($"Initialised {config} from scratch (seed {options.Seed}).");
             }
@@ -136,23 +150,25 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             }
         }
 
-        /// <summary>A from-scratch config takes its vocabulary size and special ids from the tokenizer.</summary>
-        private static RobertaConfig ConfigFor(RobertaConfig requested, RobertaTokenizer tokenizer)
-        {
-            var config = requested.Clone();
-            config.VocabSize = tokenizer.VocabularySize;
-            config.PadTokenId = tokenizer.PadId;
-            config.BosTokenId = tokenizer.BosId;
-            config.EosTokenId = tokenizer.EosId;
-            return config;
-        }
 
         private AdamW CreateOptimizer() => TrainingOptimizer.Create(_model, _o);
 
         private static int EpochSeed(int seed, int epoch) => unchecked(seed * 1_000_003 + epoch * 7_919 + 1);
 
+        /// <summary>The ids annotated on the data's token-id column (by TokenizeRoberta, kept by GroupTexts and MaskTokens) must be the tokenizer's.</summary>
+        private void CheckTokenIds(IDataView data, string role)
+        {
+            var ids = data.Schema.GetColumnOrNull(_o.InputIdsColumnName);
+            if (ids is { } column && TokenIdAnnotations.Read(column) is { } annotated)
+                annotated.RequireAgreement(Component, $"column '{column.Name}' of the {role} data",
+                    "Set MaskedLmTrainerOptions.Tokenizer to the tokenizer that tokenized the data.",
+                    _tokenizer.VocabularySize, _tokenizer.MaskId, true, _tokenizer.PadId, _tokenizer.SpecialIds, _tokenizerSource);
+        }
+
         public MaskedLmTransformer Run(IDataView input)
         {
+            CheckTokenIds(input, "training");
+            if (_o.EvaluationData is not null) CheckTokenIds(_o.EvaluationData, "evaluation");
             var cancel = _o.CancellationToken;
             var epochBlocks = ReadEpoch(input, _state.Epoch, cancel);
             if (epochBlocks.Count == 0)
@@ -194,7 +210,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
                 for (int b = _state.BatchInEpoch; b < batches && _state.GlobalStep < totalSteps;)
                 {
                     // One optimizer step: up to GradientAccumulationSteps batches.
-                    if (cancel.IsCancellationRequested) Interrupt(rngAtBoundary, clock, secondsBefore, cancel);
+                    if (Cancelled(cancel)) Interrupt(rngAtBoundary, clock, secondsBefore, cancel);
                     int groupEnd = Math.Min(batches, (b / _o.GradientAccumulationSteps + 1) * _o.GradientAccumulationSteps);
                     int groupSize = groupEnd - b;
                     double stepLoss = 0;
@@ -301,6 +317,9 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             _ch.Info($"Checkpoint written: {path}");
             return path;
         }
+
+        /// <summary>The options' token or the MLContext (<c>CancelExecution()</c>, as ML.NET's trainers check with <c>Host.CheckAlive()</c>).</summary>
+        private bool Cancelled(CancellationToken cancel) => cancel.IsCancellationRequested || MLNetInternals.HostState.IsCanceled(_host);
 
         private void Interrupt(byte[] rng, Stopwatch clock, double secondsBefore, CancellationToken cancel)
         {

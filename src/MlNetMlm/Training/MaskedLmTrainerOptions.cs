@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MlNetMlm.DataView;
 using MlNetMlm.Modeling;
 using MlNetMlm.Tokenization;
 
@@ -36,8 +37,8 @@ public sealed class MaskedLmTrainerOptions
     /// <summary>Attention mask (Int32 vector, 1 = token, 0 = padding); used when the column exists. Default <c>attention_mask</c>.</summary>
     public string AttentionMaskColumnName { get; set; } = "attention_mask";
 
-    /// <summary>The text column the trained fill-mask transformer reads. Default <c>Text</c>.</summary>
-    public string TextColumnName { get; set; } = "Text";
+    /// <summary>The text column the trained fill-mask transformer reads. Default <c>text</c> (<see cref="ColumnNames.Text"/>).</summary>
+    public string TextColumnName { get; set; } = ColumnNames.Text;
 
     // ---- schedule ----
 
@@ -83,8 +84,22 @@ public sealed class MaskedLmTrainerOptions
     /// <summary>Gradients are clipped to this global L2 norm; 0 or less turns clipping off. Default 1.0.</summary>
     public double MaxGradNorm { get; set; } = 1.0;
 
-    /// <summary>Seeds initialisation, dropout, data order and the evaluation masks. Default 42.</summary>
-    public int Seed { get; set; } = 42;
+    /// <summary>
+    /// Seeds initialisation, dropout (torch's generator), data order and the evaluation masks. Default: the
+    /// MLContext's seed (<c>new MLContext(seed: n)</c>), else 42 (Hugging Face's default).
+    /// </summary>
+    public int Seed { get => _seed ?? 42; set => _seed = value; }
+
+    private int? _seed;
+
+    /// <summary>These options with <see cref="Seed"/> set to <paramref name="contextSeed"/> when it was not set and the context has one.</summary>
+    internal MaskedLmTrainerOptions WithContextSeed(int? contextSeed)
+    {
+        if (_seed is not null || contextSeed is null) return this;
+        var copy = (MaskedLmTrainerOptions)MemberwiseClone();
+        copy._seed = contextSeed;
+        return copy;
+    }
 
     /// <summary>Shuffle the training blocks each epoch (as HF's Trainer does). Default true.</summary>
     public bool Shuffle { get; set; } = true;

@@ -92,7 +92,7 @@ public sealed class FillMaskParityTests
         var shape = estimator.GetOutputSchema(MlNetMlm.MLNetInternals.SchemaShapes.FromSchema(data.Schema));
         Assert.IsTrue(shape.Any(c => c.Name == "P") && shape.Any(c => c.Name == "Tokens"));
         var noText = MlNetMlm.MLNetInternals.SchemaShapes.FromSchema(ml.Data.LoadFromEnumerable(new[] { new { Body = "a" } }).Schema);
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => estimator.GetOutputSchema(noText)).Message, "'Text' not found");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => estimator.GetOutputSchema(noText)).Message, "'text' not found");
 
         var first = estimator.Fit(data);
         using var second = estimator.Fit(data);

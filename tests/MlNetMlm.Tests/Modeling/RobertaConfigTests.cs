@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using MlNetMlm.Modeling;
+using MlNetMlm.Tokenization;
 
 namespace MlNetMlm.Tests.Modeling;
 
@@ -42,5 +43,33 @@ public sealed class RobertaConfigTests
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => RobertaConfig.FromJson("""{"model_type":"roberta","hidden_size":30,"num_attention_heads":4}""")).Message, "not a multiple");
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => RobertaConfig.FromJson("""{"model_type":"roberta","hidden_act":"relu"}""")).Message, "hidden_act 'relu'");
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => RobertaConfig.FromJson("""{"model_type":"roberta","hidden_size":"big"}""")).Message, "wrong type");
+    }
+
+    [TestMethod]
+    public void PresetsAreNamedAndAnUnknownNameListsTheKnownOnes()
+    {
+        foreach (var name in RobertaConfig.PresetNames) RobertaConfig.Preset(name).Validate();
+        var small = RobertaConfig.Preset("small");
+        Assert.AreEqual((4, 256, 4, 1024, 130), (small.NumHiddenLayers, small.HiddenSize, small.NumAttentionHeads, small.IntermediateSize, small.MaxPositionEmbeddings));
+        var tiny = RobertaConfig.Preset("tiny");
+        Assert.AreEqual((2, 64, 2, 128, 130), (tiny.NumHiddenLayers, tiny.HiddenSize, tiny.NumAttentionHeads, tiny.IntermediateSize, tiny.MaxPositionEmbeddings));
+        Assert.AreEqual(RobertaConfig.DistilRobertaBase().ToJson(), RobertaConfig.Preset("distilroberta").ToJson());
+        Assert.AreNotSame(RobertaConfig.Preset("tiny"), RobertaConfig.Preset("tiny"), "each call gives a config of its own to change");
+        var e = Assert.ThrowsExactly<ArgumentException>(() => RobertaConfig.Preset("huge"));
+        StringAssert.Contains(e.Message, "'huge'");
+        StringAssert.Contains(e.Message, "tiny, small, distilroberta");
+    }
+
+    [TestMethod]
+    public void WithTokenizerTakesTheVocabularyAndSpecialIdsAndKeepsTheRest()
+    {
+        var tokenizer = RobertaTokenizer.Default;
+        var requested = RobertaConfig.Small();
+        requested.VocabSize = 7;
+        requested.PadTokenId = 5;
+        var config = requested.WithTokenizer(tokenizer);
+        Assert.AreEqual((tokenizer.VocabularySize, tokenizer.PadId, tokenizer.BosId, tokenizer.EosId), (config.VocabSize, config.PadTokenId, config.BosTokenId, config.EosTokenId));
+        Assert.AreEqual((4, 256, 130), (config.NumHiddenLayers, config.HiddenSize, config.MaxPositionEmbeddings));
+        Assert.AreEqual((7, 5), (requested.VocabSize, requested.PadTokenId), "the requested config is left as it was");
     }
 }

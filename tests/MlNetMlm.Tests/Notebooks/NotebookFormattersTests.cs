@@ -58,10 +58,10 @@ public sealed class NotebookFormattersTests
     [TestMethod]
     public void TorchStatusShowsMethodAndSkipsEmptyFields()
     {
-        var status = new TorchNativeStatus(true, "patched-copy", "/x/libtorch.so", "/x/libLibTorchSharp.so", "/c/libLibTorchSharp.so",
+        var status = new TorchNativeStatus(true, TorchLoadMethod.PatchedCopy, "/x/libtorch.so", "/x/libLibTorchSharp.so", "/c/libLibTorchSharp.so",
             ["libstdc++.so.6:GLIBCXX_3.4.32"], null, TimeSpan.FromMilliseconds(12.5));
         string html = NotebookFormatters.TorchStatusHtml(status);
-        StringAssert.Contains(html, "<th>method</th><td>patched-copy</td>");
+        StringAssert.Contains(html, "<th>method</th><td>PatchedCopy</td>");
         StringAssert.Contains(html, "libstdc++.so.6:GLIBCXX_3.4.32");
         Assert.DoesNotContain("<th>error</th>", html);
     }
@@ -200,8 +200,19 @@ public sealed class NotebookFormattersTests
         Assert.AreEqual(eval[0].Y, eval.Min(p => p.Y), "the highest loss is drawn highest");
 
         var labels = doc.Descendants(ns + "text").Select(t => t.Value).ToList();
-        CollectionAssert.IsSubsetOf(new[] { "Loss", "step", "training loss", "evaluation loss", "0", "20" }, labels);
+        CollectionAssert.IsSubsetOf(new[] { "Loss", "optimizer step", "training loss", "evaluation loss", "0", "20" }, labels);
         Assert.IsFalse(labels.Any(l => l.Contains(',')), $"culture leaked into labels: {string.Join(" | ", labels)}");
+    }
+
+    [TestMethod]
+    public void LossChartGivesTheSeriesOtherDrawingsUse()
+    {
+        var metrics = SampleMetrics();
+        metrics.TrainLog.Add(new TrainLogEntry(99, 9, double.NaN, 0));
+        var chart = new LossChart(metrics);
+        CollectionAssert.AreEqual(metrics.TrainLog.Where(e => double.IsFinite(e.Loss)).Select(e => ((double)e.Step, e.Loss)).ToList(), chart.TrainingLoss.ToList(), "finite training losses by step");
+        CollectionAssert.AreEqual(metrics.Evaluations.Select(e => ((double)e.Step, e.Loss)).ToList(), chart.EvaluationLoss.ToList());
+        Assert.AreEqual(4, chart.TrainingLoss.Count, "the NaN entry is left out");
     }
 
     [TestMethod]

@@ -109,7 +109,7 @@ public sealed class NotebookTests
             string[] probeValue = (root.GetProperty("ProbeValue").GetString() ?? "").Split('|');
             Assert.AreEqual(5, probeValue.Length, $"Unexpected probe value: {string.Join('|', probeValue)}");
             Assert.AreEqual("True", probeValue[0], "TorchSharp's native libraries were not loaded in the kernel.");
-            CollectionAssert.Contains(new[] { "original", "patched-copy" }, probeValue[1], "TorchSharp was not loaded through MlNetMlm's loader.");
+            CollectionAssert.Contains(new[] { "Original", "PatchedCopy" }, probeValue[1], "TorchSharp was not loaded through MlNetMlm's loader.");
             StringAssert.StartsWith(Path.GetFullPath(probeValue[2]), Path.GetFullPath(NuGetPackagesRoot), "The kernel's TorchSharp.dll should come from the NuGet cache.");
             Console.WriteLine($"TorchSharp in the kernel: {probeValue[1]}, from {probeValue[2]}");
             // The short training run learnt something: on held-out blocks, a clear drop from the untrained loss (≈ ln 50265).

@@ -34,7 +34,7 @@ public sealed class RobertaTokenizingEstimatorTests
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(s_docs);
-        var transformer = ml.Transforms.Text.TokenizeRoberta(new RobertaTokenizingEstimator.Options { AttentionMaskColumnName = "attention_mask" }).Fit(data);
+        var transformer = ml.Transforms.Text.TokenizeRoberta(new TokenizeRobertaOptions { AttentionMaskColumnName = "attention_mask" }).Fit(data);
         var output = transformer.Transform(data);
 
         var ids = output.Schema["input_ids"];
@@ -70,7 +70,7 @@ public sealed class RobertaTokenizingEstimatorTests
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(s_docs);
-        var output = ml.Transforms.Text.TokenizeRoberta(new RobertaTokenizingEstimator.Options { MaxLength = 3 }).Fit(data).Transform(data);
+        var output = ml.Transforms.Text.TokenizeRoberta(new TokenizeRobertaOptions { MaxLength = 3 }).Fit(data).Transform(data);
         var ids = output.GetColumn<int[]>("input_ids").ToList();
         CollectionAssert.AreEqual(new[] { 0, 15496 + 4, 2 }, ids[0]);
         Assert.IsTrue(ids.All(row => row.Length <= 3 && row[^1] == 2));
@@ -113,7 +113,7 @@ public sealed class RobertaTokenizingEstimatorTests
     public void PredictionEngineTokenizesEachExample()
     {
         var ml = new MLContext(seed: 1);
-        var transformer = ml.Transforms.Text.TokenizeRoberta(new RobertaTokenizingEstimator.Options { AttentionMaskColumnName = "attention_mask" })
+        var transformer = ml.Transforms.Text.TokenizeRoberta(new TokenizeRobertaOptions { AttentionMaskColumnName = "attention_mask" })
             .Fit(ml.Data.LoadFromEnumerable(s_docs));
         var engine = ml.Model.CreatePredictionEngine<Doc, Tokenized>(transformer);
         CollectionAssert.AreEqual(s_helloWorldDefault, engine.Predict(new Doc { text = "Hello world" }).Ids);
@@ -161,7 +161,7 @@ public sealed class RobertaTokenizingEstimatorTests
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(s_docs);
         var tokenizer = RobertaTokenizer.Default;
-        var transformer = ml.Transforms.Text.TokenizeRoberta(new RobertaTokenizingEstimator.Options
+        var transformer = ml.Transforms.Text.TokenizeRoberta(new TokenizeRobertaOptions
         {
             AttentionMaskColumnName = "attention_mask",
             MaxLength = 6,

@@ -27,5 +27,14 @@ public sealed class MaskedLmEvaluationTests
         var otherMasks = MaskedLmEvaluation.Evaluate(model, eval, options.BatchSize, options.Seed + 1);
         Assert.AreNotEqual(final.Loss, otherMasks.Loss);
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => MaskedLmEvaluation.Evaluate(model, eval, batchSize: 0));
+
+        // Blocks with nothing masked: a typed exception, so callers need not read the message.
+        var text = TinyTraining.Sentences(ml, 40, seed: 2);
+        var unmasked = ml.Transforms.Text.TokenizeRoberta(tokenizer: tokenizer)
+            .Append(ml.Transforms.GroupTexts(blockSize: 32))
+            .Append(ml.Transforms.MaskTokens(mlmProbability: 0))
+            .Fit(text).Transform(text);
+        var e = Assert.ThrowsExactly<NoMaskedTokensException>(() => MaskedLmEvaluation.Evaluate(model, unmasked, options.BatchSize));
+        StringAssert.Contains(e.Message, "no masked (labelled) token");
     }
 }

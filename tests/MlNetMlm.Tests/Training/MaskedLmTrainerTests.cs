@@ -17,7 +17,7 @@ public sealed class MaskedLmTrainerTests
     {
         var ml = new MLContext(seed: 1);
         var messages = new List<string>();
-        ml.Log += (_, e) => { if (e.Source.Contains("MaskedLmTrainer")) lock (messages) messages.Add(e.Message); };
+        ml.Log += (_, e) => { if (e.Source.StartsWith(MaskedLmTrainer.LogSource, StringComparison.Ordinal)) lock (messages) messages.Add(e.Message); };
         var train = TinyTraining.Prepared(ml, TinyTraining.Sentences(ml, 400, seed: 1), Tokenizer);
         var eval = TinyTraining.Prepared(ml, TinyTraining.Sentences(ml, 80, seed: 2), Tokenizer);
         var reports = new List<TrainingProgress>();
@@ -168,11 +168,10 @@ public sealed class MaskedLmTrainerTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MaskedLanguageModeling().Trainer(none)).Message, "ModelDirectory");
     }
 
-    /// <summary>A row for the whole scoring chain: its first step tokenizes "text", the model reads "Text".</summary>
+    /// <summary>A row for the whole scoring chain: its first step tokenizes "text", and the model reads "text" too.</summary>
     private sealed class ScoringInput(string value)
     {
         public string text { get; set; } = value;
-        public string Text { get; set; } = value;
     }
 
     /// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool).</summary>

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MlNetMlm.Modeling.Modules;
 
 /// <summary><c>attention</c>: self-attention followed by its output block.</summary>
-public sealed class RobertaAttention : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class RobertaAttention : nn.Module<Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // names follow the checkpoint keys
     internal readonly RobertaSelfAttention self;

@@ -8,7 +8,7 @@ namespace MlNetMlm.Modeling.Modules;
 /// <c>roberta.embeddings</c>: word + position + token-type embeddings, then LayerNorm and dropout.
 /// Field names are the checkpoint's key names.
 /// </summary>
-public sealed class RobertaEmbeddings : nn.Module<Tensor, Tensor>
+internal sealed class RobertaEmbeddings : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // names follow the checkpoint keys
     internal readonly Embedding word_embeddings;
@@ -54,7 +54,7 @@ public sealed class RobertaEmbeddings : nn.Module<Tensor, Tensor>
     /// RoBERTa's position ids: real tokens count up from <c>padding_idx + 1</c>, padding tokens
     /// keep <c>padding_idx</c> (HF's <c>create_position_ids_from_input_ids</c>).
     /// </summary>
-    public static Tensor PositionIds(Tensor inputIds, long paddingIdx)
+    internal static Tensor PositionIds(Tensor inputIds, long paddingIdx)
     {
         using var scope = NewDisposeScope();
         var notPad = inputIds.ne(paddingIdx).to(ScalarType.Int64);                  // [B, T] 1 = token

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MlNetMlm.Modeling.Modules;
 
 /// <summary><c>roberta.encoder</c>: the stack of transformer layers (<c>layer.0</c> … <c>layer.N-1</c>).</summary>
-public sealed class RobertaEncoder : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class RobertaEncoder : nn.Module<Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // names follow the checkpoint keys
     internal readonly ModuleList<RobertaLayer> layer;

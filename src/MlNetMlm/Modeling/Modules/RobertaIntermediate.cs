@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MlNetMlm.Modeling.Modules;
 
 /// <summary><c>intermediate</c>: widening projection and GELU (erf form, HF's "gelu").</summary>
-public sealed class RobertaIntermediate : nn.Module<Tensor, Tensor>
+internal sealed class RobertaIntermediate : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // names follow the checkpoint keys
     internal readonly Linear dense;

@@ -9,7 +9,7 @@ namespace MlNetMlm.Modeling.Modules;
 /// table (tied, as in HF) and whose bias is <c>lm_head.bias</c>. The decoder therefore owns no
 /// parameters: HF's <c>lm_head.decoder.weight</c>/<c>.bias</c> keys are views of those two tensors.
 /// </summary>
-public sealed class RobertaLMHead : nn.Module<Tensor, Tensor>
+internal sealed class RobertaLMHead : nn.Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // names follow the checkpoint keys
     internal readonly Linear dense;

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MlNetMlm.Modeling.Modules;
 
 /// <summary><c>encoder.layer.N</c>: one post-LayerNorm transformer block.</summary>
-public sealed class RobertaLayer : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class RobertaLayer : nn.Module<Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // names follow the checkpoint keys
     internal readonly RobertaAttention attention;

@@ -7,7 +7,7 @@ namespace MlNetMlm.Modeling.Modules;
 /// <c>roberta</c>: embeddings and encoder. The masked LM does not use a pooler, so this module
 /// has none (HF builds <c>RobertaModel(add_pooling_layer=False)</c> for <c>RobertaForMaskedLM</c>).
 /// </summary>
-public sealed class RobertaModel : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class RobertaModel : nn.Module<Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // names follow the checkpoint keys
     internal readonly RobertaEmbeddings embeddings;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MlNetMlm.Modeling.Modules;
 
 /// <summary><c>output</c>: narrowing projection, dropout, residual, LayerNorm.</summary>
-public sealed class RobertaOutput : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class RobertaOutput : nn.Module<Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // names follow the checkpoint keys
     internal readonly Linear dense;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MlNetMlm.Modeling.Modules;
 
 /// <summary><c>attention.self</c>: multi-head scaled dot-product attention over the whole sequence.</summary>
-public sealed class RobertaSelfAttention : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class RobertaSelfAttention : nn.Module<Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // names follow the checkpoint keys
     internal readonly Linear query;
