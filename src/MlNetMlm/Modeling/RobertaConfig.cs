@@ -175,7 +175,7 @@ public sealed class RobertaConfig
         return obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
-    public void Save(string path) => File.WriteAllText(path, ToJson());
+    public void Save(string path) => Files.AtomicFile.WriteAllText(path, ToJson());
 
     public RobertaConfig Clone() => FromJson(ToJson());
 

@@ -24,36 +24,22 @@ internal static class TrainingCheckpoint
     {
         Directory.CreateDirectory(root);
         string target = Path.Combine(root, Prefix + state.GlobalStep.ToString(CultureInfo.InvariantCulture));
-        string tokenizerFiles = Path.Combine(root, $".tokenizer-{Guid.NewGuid():N}");
-        try
+        model.SavePretrained(target, new CheckpointSaveOptions
         {
-            tokenizer.Export(tokenizerFiles);
-            model.SavePretrained(target, new CheckpointSaveOptions
-            {
-                Overwrite = true,
-                TokenizerDirectory = tokenizerFiles,
-                ModelName = Path.GetFileName(target),
-                WriteExtraFiles = dir =>
+            Overwrite = true,
+            Tokenizer = tokenizer,
+            ModelName = Path.GetFileName(target),
+            ExtraFiles =
+            [
+                (OptimizerFile, stream =>
                 {
-                    using (var stream = new FileStream(Path.Combine(dir, OptimizerFile), FileMode.CreateNew))
-                    using (var writer = new BinaryWriter(stream))
-                    {
-                        ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(writer);
-                        writer.Flush();
-                        stream.Flush(flushToDisk: true);
-                    }
-                    using (var stream = new FileStream(Path.Combine(dir, StateFile), FileMode.CreateNew))
-                    {
-                        JsonSerializer.Serialize(stream, state, Json);
-                        stream.Flush(flushToDisk: true);
-                    }
-                },
-            });
-        }
-        finally
-        {
-            if (Directory.Exists(tokenizerFiles)) Directory.Delete(tokenizerFiles, recursive: true);
-        }
+                    using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+                    ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(writer);
+                    writer.Flush();
+                }),
+                (StateFile, stream => JsonSerializer.Serialize(stream, state, Json)),
+            ],
+        });
         Prune(root, keep);
         return target;
     }
