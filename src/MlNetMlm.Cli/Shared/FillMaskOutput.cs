@@ -17,7 +17,8 @@ internal static class FillMaskOutput
     public static string ToJson(IReadOnlyList<IReadOnlyList<FillMaskCandidate>> perMask)
     {
         static object Candidates(IReadOnlyList<FillMaskCandidate> c) =>
-            c.Select(x => new Dictionary<string, object> { ["score"] = x.Score, ["token"] = x.Token, ["token_str"] = x.TokenStr, ["sequence"] = x.Sequence }).ToList();
+            // A score that is not a finite number (a model with NaN weights) is written as null, which JSON can hold.
+            c.Select(x => new Dictionary<string, object?> { ["score"] = float.IsFinite(x.Score) ? x.Score : null, ["token"] = x.Token, ["token_str"] = x.TokenStr, ["sequence"] = x.Sequence }).ToList();
         object shape = perMask.Count == 1 ? Candidates(perMask[0]) : perMask.Select(Candidates).ToList();
         return JsonSerializer.Serialize(shape, Json);
     }
