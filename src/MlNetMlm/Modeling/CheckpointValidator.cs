@@ -64,6 +64,10 @@ internal static partial class CheckpointValidator
     public static void Check(RobertaConfig config, StoredWeights weights)
     {
         var stored = weights.Tensors;
+        int storedLayers = stored.Keys.Select(LayerIndex).DefaultIfEmpty(-1).Max() + 1;
+        // Before listing what a config expects: 2^31 layers would be 2^35 names.
+        if (config.NumHiddenLayers > storedLayers)
+            throw new CheckpointException($"Checkpoint {weights.FileNames} does not fit {config}:\n  missing keys: config.json says num_hidden_layers {config.NumHiddenLayers}, the checkpoint stores {storedLayers}");
         var expected = new Dictionary<string, long[]>(StringComparer.Ordinal);
         foreach (var (key, shape) in ExpectedShapes(config)) expected[key] = shape;
 
@@ -74,7 +78,6 @@ internal static partial class CheckpointValidator
         {
             string hint = stored.Keys.Any(k => k.StartsWith("embeddings.", StringComparison.Ordinal))
                 ? " (the stored keys have no 'roberta.' prefix: this looks like a bare RobertaModel, without the masked-LM head)" : "";
-            int storedLayers = stored.Keys.Select(LayerIndex).DefaultIfEmpty(-1).Max() + 1;
             if (hint.Length == 0 && storedLayers != config.NumHiddenLayers)
                 hint = $" (config.json says num_hidden_layers {config.NumHiddenLayers}, the checkpoint stores {storedLayers})";
             problems.Add($"missing keys ({missing.Count}): {Few(missing)}{hint}");
@@ -103,7 +106,7 @@ internal static partial class CheckpointValidator
         return m.Success && int.TryParse(m.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : -1;
     }
 
-    [GeneratedRegex(@"^roberta\.encoder\.layer\.(\d{1,9})\.")]
+    [GeneratedRegex(@"^(?:roberta\.)?encoder\.layer\.(\d{1,9})\.")]
     private static partial Regex LayerKey();
 
     private static bool IsFloatingPoint(ScalarType t) => t is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64;

@@ -8,12 +8,17 @@ internal static class ModelSize
     /// <summary>The number of parameters, or null when it does not fit in 64 bits.</summary>
     public static long? ParameterCount(RobertaConfig config)
     {
-        long total = 0;
+        // The sum of CheckpointValidator.ExpectedShapes, in closed form (a test keeps the two equal).
+        long v = config.VocabSize, h = config.HiddenSize, i = config.IntermediateSize;
         try
         {
-            foreach (var (_, shape) in CheckpointValidator.ExpectedShapes(config))
-                total = checked(total + shape.Aggregate(1L, (a, d) => checked(a * d)));
-            return total;
+            checked
+            {
+                long embeddings = v * h + config.MaxPositionEmbeddings * h + config.TypeVocabSize * h + 2 * h;
+                long layer = 4 * (h * h + h) + 2 * h + (i * h + i) + (h * i + h) + 2 * h;
+                long head = h * h + h + 2 * h + v;
+                return embeddings + config.NumHiddenLayers * layer + head;
+            }
         }
         catch (OverflowException)
         {

@@ -50,6 +50,8 @@ public static class SafetensorsFile
             throw new InvalidDataException($"{path}: header claims {headerLength} bytes but the file has only {fileLength - 8} after the length field (truncated or not safetensors).");
         var headerBytes = new byte[headerLength];
         stream.ReadExactly(headerBytes);
+        if (!System.Text.Unicode.Utf8.IsValid(headerBytes))
+            throw new InvalidDataException($"{path}: header is not valid UTF-8 (truncated, damaged or not safetensors).");
 
         JsonObject header;
         try
@@ -64,6 +66,10 @@ public static class SafetensorsFile
         catch (ArgumentException e)
         {
             throw new InvalidDataException($"{path}: header names a tensor twice ({e.Message}).", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidDataException($"{path}: header holds a name that is not a valid string ({e.Message}).", e);
         }
 
         long dataLength = fileLength - 8 - (long)headerLength;

@@ -43,6 +43,7 @@ public sealed class DamagedCheckpointTests
             var actual = model.state_dict().Select(kv => $"{kv.Key} [{string.Join(",", kv.Value.shape)}]").ToList();
             var expected = CheckpointValidator.ExpectedShapes(config).Select(e => $"{e.Key} [{string.Join(",", e.Shape)}]").ToList();
             CollectionAssert.AreEquivalent(actual, expected);
+            Assert.AreEqual(model.parameters().Sum(p => p.numel()), ModelSize.ParameterCount(config));
         }
     }
 
