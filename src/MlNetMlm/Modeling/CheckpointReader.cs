@@ -156,8 +156,7 @@ internal static class CheckpointReader
     {
         try
         {
-            SafetensorsFile.ReadHeader(path); // again: the file may have changed since it was described
-            return Safetensors.LoadStateDict(path);
+            return SafetensorsFile.ReadTensors(path); // checks the header again: the file may have changed since it was described
         }
         catch (InvalidDataException e)
         {

@@ -171,6 +171,45 @@ public static class SafetensorsFile
         }
     }
 
+    /// <summary>
+    /// Reads every tensor of a file whose header <see cref="ReadHeader"/> accepts (with no reflection-based JSON,
+    /// so it works where that is disabled). The caller owns the tensors.
+    /// </summary>
+    public static Dictionary<string, Tensor> ReadTensors(string path)
+    {
+        var (entries, _, headerSize) = ReadHeader(path);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+            long dataStart = 8 + headerSize;
+            foreach (var entry in entries.OrderBy(e => e.Begin))
+            {
+                var tensor = empty(entry.Shape, ScalarTypeOf(entry.DType));
+                result.Add(entry.Name, tensor);
+                stream.Position = dataStart + entry.Begin;
+                ReadInto(stream, tensor, entry.End - entry.Begin, path, entry.Name);
+            }
+            return result;
+        }
+        catch
+        {
+            foreach (var t in result.Values) t.Dispose();
+            throw;
+        }
+    }
+
+    // safetensors stores little-endian row-major data, which is what a contiguous CPU tensor holds on x64/arm64.
+    private static void ReadInto(Stream stream, Tensor tensor, long length, string path, string name)
+    {
+        if (length > Array.MaxLength)
+            throw new InvalidDataException($"{path}: tensor '{name}' holds {length} bytes; tensors over 2 GiB are not supported.");
+        var data = GC.AllocateUninitializedArray<byte>((int)length);
+        if (stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false) != data.Length)
+            throw new InvalidDataException($"{path}: file is truncated inside tensor '{name}'.");
+        tensor.bytes = data;
+    }
+
     internal static ScalarType ScalarTypeOf(string dtype) => DTypes[dtype].Type;
 
     internal static bool IsKnownDType(ScalarType type) => DTypes.Values.Any(v => v.Type == type);

@@ -58,7 +58,7 @@ internal static class BpeFileFormats
     private static string Where(byte[]? bytes, string key)
     {
         if (bytes is null) return "";
-        byte[] needle = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(key, s_relaxed));
+        byte[] needle = Encoding.UTF8.GetBytes("\"" + JsonEncodedText.Encode(key, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value + "\"");
         int at = bytes.AsSpan().IndexOf(needle);
         if (at < 0) return "";
         int line = 1 + bytes.AsSpan(0, at).Count((byte)'\n');
@@ -230,7 +230,6 @@ internal static class BpeFileFormats
         }
     }
 
-    private static readonly JsonSerializerOptions s_relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static byte[] ReadAll(Stream stream, string source)
     {

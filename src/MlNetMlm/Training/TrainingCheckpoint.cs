@@ -18,8 +18,6 @@ internal static class TrainingCheckpoint
     public const string StateFile = "trainer_state.json";
     private const string Prefix = "checkpoint-";
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     public static string Save(string root, RobertaForMaskedLM model, RobertaTokenizer tokenizer, torch.optim.Optimizer optimizer, TrainerState state, int keep)
     {
         Directory.CreateDirectory(root);
@@ -37,7 +35,7 @@ internal static class TrainingCheckpoint
                     ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(writer);
                     writer.Flush();
                 }),
-                (StateFile, stream => JsonSerializer.Serialize(stream, state, Json)),
+                (StateFile, stream => JsonSerializer.Serialize(stream, state, TrainingJsonContext.Default.TrainerState)),
             ],
         });
         Prune(root, keep);
@@ -82,7 +80,7 @@ internal static class TrainingCheckpoint
         TrainerState? state;
         try
         {
-            state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path), Json);
+            state = JsonSerializer.Deserialize(File.ReadAllBytes(path), TrainingJsonContext.Default.TrainerState);
         }
         catch (JsonException e)
         {
