@@ -246,14 +246,14 @@ internal static class CheckpointReader
     {
         var inner = e.GetBaseException();
         string message = FirstLine(inner.Message);
-        if (message.Contains("IObjectConstructor", StringComparison.Ordinal) || message.Contains("global", StringComparison.OrdinalIgnoreCase) && inner is not InvalidDataException)
-            return $"the pickle asks for a Python object other than tensors and ordered dicts ({message.Split(". ")[0]}); nothing was run. Only state dicts (tensor name → tensor) can be read.";
+        // The unpickler refuses any global but tensors and ordered dicts; its message names the global ("… for posix.system").
+        var global = System.Text.RegularExpressions.Regex.Match(message, @"\bfor ([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+)");
+        if (global.Success || message.Contains("IObjectConstructor", StringComparison.Ordinal) || message.Contains("ClassDict", StringComparison.Ordinal))
+            return $"the pickle asks for the Python object {(global.Success ? global.Groups[1].Value : "(unnamed)")}; only tensors and ordered dicts are built, so nothing was run. A state dict (tensor name → tensor) is expected.";
         if (inner is InvalidOperationException && message.Contains("no matching element", StringComparison.Ordinal))
             return "the pickle refers to a tensor storage that is not in the archive (the file is damaged or truncated).";
         if (message.Contains("out of bounds for storage", StringComparison.Ordinal) || message.Contains("setStorage", StringComparison.Ordinal))
             return $"a tensor's storage offset or stride lies past the end of its storage ({message}); the file is damaged.";
-        if (inner is EndOfStreamException or InvalidDataException)
-            return $"could not be read as a torch.save zip checkpoint ({message}); the file may be truncated or not a state dict.";
         return $"could not be read as a torch.save zip checkpoint ({message}); the file may be truncated or not a state dict.";
     }
 }

@@ -196,6 +196,30 @@ public sealed class DamagedCheckpointTests
         }
     }
 
+    /// <summary>A pickle that calls os.system: nothing runs, and the refusal names what was asked for, not a reader internal.</summary>
+    [TestMethod]
+    public void PickleCallingOsSystemRunsNothingAndSaysWhy()
+    {
+        const string python = "/usr/bin/python3";
+        if (!File.Exists(python) || RunPython(python, "import torch") is not 0)
+            Assert.Inconclusive($"python3-torch missing: {python} cannot import torch (apt-get install python3-torch)");
+        using var dir = MicroFolder(out _, out var model);
+        using (model)
+        {
+            string bin = Path.Combine(dir.Path, "pytorch_model.bin"), marker = Path.Combine(dir.Path, "ran");
+            Assert.AreEqual(0, RunPython(python,
+                "import torch, os\nclass E:\n    def __reduce__(self): return (os.system, ('touch " + marker + "',))\n" +
+                $"torch.save({{'lm_head.bias': torch.zeros(2), 'x': E()}}, '{bin}')"));
+            var e = LoadFails(dir.Path);
+            Console.WriteLine(e.Message);
+            Assert.IsFalse(File.Exists(marker), "the pickle ran code");
+            StringAssert.Contains(e.Message, bin);
+            StringAssert.Contains(e.Message, "nothing was run");
+            StringAssert.Contains(e.Message, "posix.system");
+            Assert.IsFalse(e.Message.Contains("IObjectConstructor"), e.Message);
+        }
+    }
+
     private static int RunPython(string python, string code)
     {
         var start = new ProcessStartInfo(python) { RedirectStandardError = true, RedirectStandardOutput = true };
