@@ -74,38 +74,30 @@ public sealed class DamagedCheckpointTests
         StringAssert.Contains(e.Message, expected);
     }
 
-    /// <summary>num_hidden_layers 100000 against weights of 2 layers: refused from the keys, without building the model.</summary>
-    [TestMethod]
-    public void HundredThousandLayersAgainstTwoStoredFailsBeforeBuilding()
+    /// <summary>The micro model's weights under a config.json changed by <paramref name="change"/>: the load must fail.</summary>
+    private static CheckpointException LoadWithChangedConfig(Action<RobertaConfig> change)
     {
         using var dir = MicroFolder(out var state, out var model);
         using (model)
         {
             SafetensorsFile.Write(Path.Combine(dir.Path, "model.safetensors"), state);
             var config = TinyModels.Micro();
-            config.NumHiddenLayers = 100_000;
+            change(config);
             config.Save(Path.Combine(dir.Path, "config.json"));
-            var e = LoadFails(dir.Path);
-            StringAssert.Contains(e.Message, "num_hidden_layers 100000, the checkpoint stores 2");
+            return LoadFails(dir.Path);
         }
     }
 
+    /// <summary>num_hidden_layers 100000 against weights of 2 layers: refused from the keys, without building the model.</summary>
+    [TestMethod]
+    public void HundredThousandLayersAgainstTwoStoredFailsBeforeBuilding() =>
+        StringAssert.Contains(LoadWithChangedConfig(c => c.NumHiddenLayers = 100_000).Message, "num_hidden_layers 100000, the checkpoint stores 2");
+
     /// <summary>hidden_size 1e6 against the stored tensors: a shape mismatch named before anything is allocated.</summary>
     [TestMethod]
-    public void ConfigShapesAreComparedWithStoredShapes()
-    {
-        using var dir = MicroFolder(out var state, out var model);
-        using (model)
-        {
-            SafetensorsFile.Write(Path.Combine(dir.Path, "model.safetensors"), state);
-            var config = TinyModels.Micro();
-            config.HiddenSize = 1_000_000;
-            config.NumAttentionHeads = 2;
-            config.Save(Path.Combine(dir.Path, "config.json"));
-            var e = LoadFails(dir.Path);
-            StringAssert.Contains(e.Message, "shape mismatch for 'roberta.embeddings.word_embeddings.weight' in model.safetensors: checkpoint has [40, 16], the model (from config.json) expects [40, 1000000]");
-        }
-    }
+    public void ConfigShapesAreComparedWithStoredShapes() =>
+        StringAssert.Contains(LoadWithChangedConfig(c => c.HiddenSize = 1_000_000).Message,
+            "shape mismatch for 'roberta.embeddings.word_embeddings.weight' in model.safetensors: checkpoint has [40, 16], the model (from config.json) expects [40, 1000000]");
 
     /// <summary>A model larger than memory is one line giving its size, before any allocation.</summary>
     [TestMethod]
