@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace MlNetMlm.Tests.Build;
 
 /// <summary>
@@ -33,13 +31,8 @@ public sealed class FileBasedAppTests
         string runfiles = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "dotnet", "runfile");
         try
         {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(app)! };
-            foreach (var a in new[] { "run", app, "-c", configuration, "--", files.PathOf("hf") }) start.ArgumentList.Add(a);
-            using var p = Process.Start(start)!;
-            var stderr = p.StandardError.ReadToEndAsync();
-            string stdout = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            Assert.AreEqual(0, p.ExitCode, $"{stdout}\n{stderr.Result}");
+            var (exitCode, stdout, stderr) = ExternalTool.Run("dotnet", "run", app, "-c", configuration, "--", files.PathOf("hf"));
+            Assert.AreEqual(0, exitCode, $"{stdout}\n{stderr}");
             StringAssert.Contains(stdout, "ok layers=1 steps=3 ids=4");
         }
         finally

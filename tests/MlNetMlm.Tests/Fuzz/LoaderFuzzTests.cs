@@ -122,7 +122,7 @@ public sealed class LoaderFuzzTests
     /// <summary>A micro checkpoint folder whose weight file, written by <paramref name="write"/>, is fuzzed through a full load.</summary>
     private static void FuzzWeights(string file, int cases, Action<string, Dictionary<string, TorchSharp.torch.Tensor>> write)
     {
-        using var dir = new TempDir();
+        using var dir = new TempFiles();
         using var model = RobertaForMaskedLM.FromScratch(Micro, seed: 2);
         model.Config.Save(Path.Combine(dir.Path, "config.json"));
         string path = Path.Combine(dir.Path, file);
@@ -143,7 +143,7 @@ public sealed class LoaderFuzzTests
     [TestMethod]
     public void ConfigJson()
     {
-        using var dir = new TempDir();
+        using var dir = new TempFiles();
         using var model = RobertaForMaskedLM.FromScratch(Micro, seed: 2);
         SafetensorsFile.Write(Path.Combine(dir.Path, RobertaCheckpoint.SafetensorsFileName), model.state_dict());
         string path = Path.Combine(dir.Path, "config.json");
@@ -161,7 +161,7 @@ public sealed class LoaderFuzzTests
     [TestMethod]
     public void TokenizerFiles()
     {
-        using var dir = new TempDir();
+        using var dir = new TempFiles();
         string vocab = Path.Combine(dir.Path, "vocab.json"), merges = Path.Combine(dir.Path, "merges.txt"), json = Path.Combine(dir.Path, "tokenizer.json");
         void Use(RobertaTokenizer t) => t.Decode(t.EncodeToIds("ab a <mask> b\u00e9"), skipSpecialTokens: false);
         File.WriteAllText(merges, Merges);
@@ -229,7 +229,7 @@ public sealed class LoaderFuzzTests
     [TestMethod]
     public void TrainerStateJson()
     {
-        using var dir = new TempDir();
+        using var dir = new TempFiles();
         string path = Path.Combine(dir.Path, TrainingCheckpoint.StateFile);
         var state = new TrainerState { GlobalStep = 6, Epoch = 1, BatchInEpoch = 2, TotalSteps = 14, Seed = 11, RngState = Convert.ToBase64String(new byte[40]) };
         state.Metrics.TrainLog.Add(new TrainLogEntry(5, 0.5, 3.5, 1e-3));
@@ -244,7 +244,7 @@ public sealed class LoaderFuzzTests
     [TestMethod]
     public void OptimizerBin()
     {
-        using var dir = new TempDir();
+        using var dir = new TempFiles();
         using var model = RobertaForMaskedLM.FromScratch(Micro, seed: 2);
         var options = new MaskedLmTrainerOptions { Config = Micro };
         var optimizer = TrainingOptimizer.Create(model, options);

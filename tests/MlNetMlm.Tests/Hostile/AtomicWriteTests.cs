@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.ML;
 using MlNetMlm.Files;
 using MlNetMlm.Tests.Cli;
@@ -53,16 +52,8 @@ public sealed class AtomicWriteTests
         if (!OperatingSystem.IsLinux() || !File.Exists("/bin/bash")) Assert.Inconclusive("needs Linux bash for ulimit -f");
         using var files = new TempFiles();
         string path = files.Write("eli5.jsonl", "{\"earlier\": true}\n");
-        var start = new ProcessStartInfo("/bin/bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("ulimit -f 16; exec dotnet \"$0\" sample --output \"$1\" --overwrite");
-        start.ArgumentList.Add(CliRun.CliDll);
-        start.ArgumentList.Add(path);
-        using var p = Process.Start(start)!;
-        string stderr = p.StandardError.ReadToEnd();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.AreNotEqual(0, p.ExitCode, "the write should have hit the limit");
+        var (exitCode, _, stderr) = ExternalTool.Run("/bin/bash", "-c", "ulimit -f 16; exec dotnet \"$0\" sample --output \"$1\" --overwrite", CliRun.CliDll, path);
+        Assert.AreNotEqual(0, exitCode, "the write should have hit the limit");
         Assert.AreEqual("{\"earlier\": true}\n", File.ReadAllText(path), stderr);
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
 using MlNetMlm.Modeling;
@@ -13,9 +12,9 @@ namespace MlNetMlm.Tests.Hostile;
 [TestClass]
 public sealed class DamagedCheckpointTests
 {
-    private static TempDir MicroFolder(out Dictionary<string, Tensor> state, out RobertaForMaskedLM model)
+    private static TempFiles MicroFolder(out Dictionary<string, Tensor> state, out RobertaForMaskedLM model)
     {
-        var dir = new TempDir();
+        var dir = new TempFiles();
         model = RobertaForMaskedLM.FromScratch(TinyModels.Micro(), seed: 3);
         model.Config.Save(Path.Combine(dir.Path, "config.json"));
         state = model.state_dict();
@@ -51,7 +50,7 @@ public sealed class DamagedCheckpointTests
     [TestMethod]
     public void SafetensorsShapeWhoseSizeOverflowsIsRefused()
     {
-        using var dir = new TempDir();
+        using var dir = new TempFiles();
         string path = Path.Combine(dir.Path, "model.safetensors");
         WriteHeader(path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[2305843009213693952,8],\"data_offsets\":[0,0]}}", 0);
         var e = Assert.ThrowsExactly<InvalidDataException>(() => SafetensorsFile.ReadHeader(path));
@@ -67,7 +66,7 @@ public sealed class DamagedCheckpointTests
     [DataRow("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", "twice")]
     public void SafetensorsHeaderValuesOfTheWrongTypeAreRefused(string header, string expected)
     {
-        using var dir = new TempDir();
+        using var dir = new TempFiles();
         string path = Path.Combine(dir.Path, "model.safetensors");
         WriteHeader(path, header, 8);
         var e = Assert.ThrowsExactly<InvalidDataException>(() => SafetensorsFile.ReadHeader(path));
@@ -214,14 +213,8 @@ public sealed class DamagedCheckpointTests
 
     private static int RunPython(string python, string code)
     {
-        var start = new ProcessStartInfo(python) { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(code);
-        using var p = Process.Start(start)!;
-        p.StandardOutput.ReadToEnd();
-        string err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) Console.WriteLine(err);
-        return p.ExitCode;
+        var (exitCode, _, error) = ExternalTool.Run(python, "-c", code);
+        if (exitCode != 0) Console.WriteLine(error);
+        return exitCode;
     }
 }
