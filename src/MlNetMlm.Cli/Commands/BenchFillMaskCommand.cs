@@ -91,7 +91,7 @@ internal static class BenchFillMaskCommand
 
             var encoded = sentences.Select(s => tokenizer.EncodeToIds(s)).ToList();
             if (idsOut is not null)
-                File.WriteAllText(idsOut, JsonSerializer.Serialize(new { pad_id = tokenizer.PadId, mask_id = tokenizer.MaskId, single = encoded[0], batch = encoded }));
+                MlNetMlm.Files.AtomicFile.WriteAllText(idsOut, JsonSerializer.Serialize(new { pad_id = tokenizer.PadId, mask_id = tokenizer.MaskId, single = encoded[0], batch = encoded }));
             double singleMedian = BenchSupport.Median(singleSeconds), batchMedian = BenchSupport.Median(batchSeconds);
             var result = new Dictionary<string, object>
             {

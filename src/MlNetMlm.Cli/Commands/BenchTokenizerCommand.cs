@@ -79,8 +79,11 @@ internal static class BenchTokenizerCommand
 
         if (idsOut is not null)
         {
-            using var writer = new StreamWriter(idsOut);
-            foreach (var row in ids) writer.WriteLine(JsonSerializer.Serialize(row));
+            MlNetMlm.Files.AtomicFile.Write(idsOut, stream =>
+            {
+                using var writer = new StreamWriter(stream, leaveOpen: true);
+                foreach (var row in ids) writer.WriteLine(JsonSerializer.Serialize(row));
+            });
         }
 
         double s1 = BenchSupport.Median(single), sp = BenchSupport.Median(parallel);

@@ -67,10 +67,19 @@ internal static class FillMaskCommand
     private static IEnumerable<(string Source, string Text)> ReadInput(string path)
     {
         if (!File.Exists(path)) throw new CliException($"--input file '{path}' not found.");
+        // Invalid UTF-8 is refused, as train and evaluate refuse it, rather than read as U+FFFD.
+        byte[] bytes = File.ReadAllBytes(path);
+        var rest = bytes.AsMemory(bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0);
         int lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
+        while (!rest.IsEmpty)
         {
+            int end = rest.Span.IndexOf((byte)'\n');
+            var raw = end < 0 ? rest : rest[..end];
+            rest = end < 0 ? default : rest[(end + 1)..];
             lineNumber++;
+            if (!System.Text.Unicode.Utf8.IsValid(raw.Span))
+                throw new CliException($"{path}:{lineNumber}: the line is not valid UTF-8 (is the file in another encoding?).");
+            string line = System.Text.Encoding.UTF8.GetString(raw.Span).TrimEnd('\r');
             if (string.IsNullOrWhiteSpace(line)) continue;
             string where = $"{path}:{lineNumber}";
             string? text;

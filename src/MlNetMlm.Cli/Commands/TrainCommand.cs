@@ -63,7 +63,7 @@ internal static class TrainCommand
         foreach (var o in new[] { warmup, evalSteps, saveSteps })
             o.Validators.Add(r => { if (r.GetValueOrDefault<long>() < 0) r.AddError($"{o.Name} must not be negative."); });
         loggingSteps.Validators.Add(r => { if (r.GetValueOrDefault<long>() < 1) r.AddError("--logging-steps must be at least 1."); });
-        lr.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--lr must be positive."); });
+        lr.Validators.Add(r => { var v = r.GetValueOrDefault<double>(); if (!(v > 0 && v <= float.MaxValue)) r.AddError($"--lr must be positive and at most {float.MaxValue:G3} (libtorch keeps it as a 32-bit float); got {v}."); });
         mlmProbability.Validators.Add(r => { var p = r.GetValueOrDefault<double>(); if (!(p > 0 && p < 1)) r.AddError("--mlm-probability must be between 0 and 1."); });
         evalFraction.Validators.Add(r => { var p = r.GetValueOrDefault<double>(); if (!(p >= 0 && p < 1)) r.AddError("--eval-fraction must be at least 0 and below 1."); });
 

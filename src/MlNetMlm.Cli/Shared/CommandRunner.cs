@@ -62,6 +62,16 @@ internal static class CommandRunner
         var inner = e;
         while (inner is TargetInvocationException or AggregateException or TypeInitializationException && inner.InnerException is not null)
             inner = inner.InnerException!;
-        return inner.Message;
+        return IsNative(inner) ? FirstLine(inner.Message) : inner.Message;
+    }
+
+    // libtorch's errors (ExternalException from TorchSharp) carry its C++ stack ("frame #0: …") after the line that matters.
+    private static bool IsNative(Exception e) =>
+        e is System.Runtime.InteropServices.ExternalException || e.Message.Contains("\nframe #", StringComparison.Ordinal);
+
+    private static string FirstLine(string message)
+    {
+        int end = message.IndexOfAny(['\r', '\n']);
+        return (end < 0 ? message : message[..end]).Trim();
     }
 }

@@ -30,6 +30,7 @@ internal static class LossPlot
         plot.XLabel(LossChart.StepAxisLabel);
         plot.YLabel(LossChart.LossAxisLabel);
         plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(path, 900, 540);
+        // Rendered in memory, then written atomically like every other output.
+        MlNetMlm.Files.AtomicFile.WriteAllBytes(path, plot.GetImage(900, 540).GetImageBytes(ImageFormat.Png));
     }
 }

@@ -25,5 +25,5 @@ internal static class ModelFiles
     /// <summary>The input schema saved with the model zip: one text column, as <see cref="FillMaskInput"/>.</summary>
     public static DataViewSchema InputSchema(MLContext ml) => ml.Data.LoadFromEnumerable(Array.Empty<FillMaskInput>()).Schema;
 
-    public static void SaveZip(MLContext ml, MaskedLmTransformer model, string path) => ml.Model.Save(model, InputSchema(ml), path);
+    public static void SaveZip(MLContext ml, MaskedLmTransformer model, string path) => ml.Model.SaveAtomically(model, InputSchema(ml), path);
 }

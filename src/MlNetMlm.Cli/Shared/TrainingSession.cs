@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlm.FillMask;
 using MlNetMlm.Training;
+using MlNetMlm.Files;
 
 namespace MlNetMlm.Cli.Shared;
 
@@ -17,8 +18,23 @@ internal static class TrainingSession
 {
     public static TrainingOutputs Run(MLContext ml, CliContext cli, TrainingPlan plan, bool verbose)
     {
+        // The folder is made by the first file written into it; one that this run made and left empty (an
+        // error before any output) is removed again.
+        bool existed = Directory.Exists(plan.OutputDirectory);
+        try
+        {
+            return RunIn(ml, cli, plan, verbose);
+        }
+        catch when (!existed && Directory.Exists(plan.OutputDirectory) && !Directory.EnumerateFileSystemEntries(plan.OutputDirectory).Any())
+        {
+            Directory.Delete(plan.OutputDirectory);
+            throw;
+        }
+    }
+
+    private static TrainingOutputs RunIn(MLContext ml, CliContext cli, TrainingPlan plan, bool verbose)
+    {
         var clock = Stopwatch.StartNew();
-        Directory.CreateDirectory(plan.OutputDirectory);
         var tokenizer = plan.Tokenizer;
         var prepare = BlockPreparation.Create(ml, plan.ToText, tokenizer, plan.BlockSize, plan.LineByLine, plan.MlmProbability, plan.Options.Seed);
         var prepared = prepare.Fit(plan.TrainText);
@@ -69,7 +85,7 @@ internal static class TrainingSession
         string png = Path.Combine(plan.OutputDirectory, "loss.png");
         ModelFiles.SaveZip(ml, model, zip);
         model.ExportHuggingFace(hf, overwrite: true, trainedOn: plan.DataDescription);
-        File.WriteAllText(metricsJson, model.Metrics!.ToJson());
+        AtomicFile.WriteAllText(metricsJson, model.Metrics!.ToJson());
         LossPlot.Save(model.Metrics, png, $"Masked-LM loss on {plan.DataDescription}");
         return new TrainingOutputs(model, zip, hf, metricsJson, png, checkpoints, evalBlocks, clock.Elapsed);
     }

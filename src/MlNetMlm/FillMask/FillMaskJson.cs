@@ -46,7 +46,9 @@ public static class FillMaskJson
         foreach (var c in candidates)
         {
             writer.WriteStartObject();
-            writer.WriteNumber("score", c.Score);
+            // A score that is not a finite number (a model with NaN weights) is written as null, which JSON can hold.
+            if (float.IsFinite(c.Score)) writer.WriteNumber("score", c.Score);
+            else writer.WriteNull("score");
             writer.WriteNumber("token", c.Token);
             writer.WriteString("token_str", c.TokenStr);
             writer.WriteString("sequence", c.Sequence);

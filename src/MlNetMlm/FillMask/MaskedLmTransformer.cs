@@ -84,28 +84,22 @@ public sealed class MaskedLmTransformer : RowMappingTransformer, IDisposable
     }
 
     /// <summary>Writes a Hugging Face model folder (config, safetensors weights, tokenizer files, model card).</summary>
-    public void ExportHuggingFace(string directory, bool overwrite = false, string? trainedOn = null)
+    public void ExportHuggingFace(string directory, bool overwrite = false, string? trainedOn = null) =>
+        Model.SavePretrained(directory, SaveOptions(overwrite, trainedOn));
+
+    private CheckpointSaveOptions SaveOptions(bool overwrite, string? trainedOn)
     {
-        string tokenizerFiles = Path.Combine(Path.GetTempPath(), $"mlnetmlm-tok-{Guid.NewGuid():N}");
-        try
+        var final = Metrics?.Final;
+        return new CheckpointSaveOptions
         {
-            Tokenizer.Export(tokenizerFiles);
-            var final = Metrics?.Final;
-            Model.SavePretrained(directory, new CheckpointSaveOptions
+            Overwrite = overwrite,
+            Tokenizer = Tokenizer,
+            TrainedOn = trainedOn,
+            Metrics = final is null ? null : new Dictionary<string, double>
             {
-                Overwrite = overwrite,
-                TokenizerDirectory = tokenizerFiles,
-                TrainedOn = trainedOn,
-                Metrics = final is null ? null : new Dictionary<string, double>
-                {
-                    ["eval_loss"] = final.Loss, ["perplexity"] = final.Perplexity, ["masked_accuracy"] = final.Accuracy,
-                },
-            });
-        }
-        finally
-        {
-            if (Directory.Exists(tokenizerFiles)) Directory.Delete(tokenizerFiles, recursive: true);
-        }
+                ["eval_loss"] = final.Loss, ["perplexity"] = final.Perplexity, ["masked_accuracy"] = final.Accuracy,
+            },
+        };
     }
 
     internal static DataViewSchema OutputSchemaFor(DataViewSchema input, FillMaskOptions o)
@@ -186,34 +180,23 @@ public sealed class MaskedLmTransformer : RowMappingTransformer, IDisposable
     private static readonly string[] HfFiles =
         ["config.json", "model.safetensors", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
 
-    private protected override void SaveModel(ModelSaveContext ctx)
+    private protected override void SaveModel(ModelSaveContext ctx) => ModelStore.Save(ctx, Format, w =>
     {
-        string folder = Path.Combine(Path.GetTempPath(), $"mlnetmlm-save-{Guid.NewGuid():N}");
-        try
-        {
-            ExportHuggingFace(folder);
-            ModelStore.Save(ctx, Format, w =>
-            {
-                w.Write(_options.TextColumnName);
-                w.Values.Write(_options.TopK);
-                w.Values.Write(_options.Targets?.Count ?? -1);
-                foreach (var target in _options.Targets ?? []) w.Write(target);
-                w.Write(_options.TokensColumnName);
-                w.Write(_options.TokenIdsColumnName);
-                w.Write(_options.ScoresColumnName);
-                w.Write(_options.SequencesColumnName);
-                w.Write(_options.MaskCountColumnName);
-                w.Write(Metrics?.ToJson(), nullable: true);
-                w.Write(TrainingInputColumnName, nullable: true);
-                foreach (var file in HfFiles)
-                    w.WriteBlob(HfPrefix + file, stream => { using var source = File.OpenRead(Path.Combine(folder, file)); source.CopyTo(stream); });
-            });
-        }
-        finally
-        {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-        }
-    }
+        w.Write(_options.TextColumnName);
+        w.Values.Write(_options.TopK);
+        w.Values.Write(_options.Targets?.Count ?? -1);
+        foreach (var target in _options.Targets ?? []) w.Write(target);
+        w.Write(_options.TokensColumnName);
+        w.Write(_options.TokenIdsColumnName);
+        w.Write(_options.ScoresColumnName);
+        w.Write(_options.SequencesColumnName);
+        w.Write(_options.MaskCountColumnName);
+        w.Write(Metrics?.ToJson(), nullable: true);
+        w.Write(TrainingInputColumnName, nullable: true);
+        // The Hugging Face files go straight into the zip's entries: no folder on disk.
+        HuggingFaceFolderWriter.Write(Model, SaveOptions(overwrite: false, trainedOn: null), "model",
+            (file, write) => { if (HfFiles.Contains(file)) w.WriteBlob(HfPrefix + file, write); });
+    });
 
     internal static MaskedLmTransformer Create(IHostEnvironment env, ModelLoadContext ctx) => ModelStore.Load(ctx, Format, r =>
     {

@@ -93,7 +93,6 @@ public sealed class FlattenJsonEstimator : IEstimator<FlattenJsonTransformer>
         using var ch = _host.Start(FlattenJsonTransformer.Component);
         foreach (var sample in samples.Where(s => !s.Rejected))
         {
-            foreach (var warning in sample.Inference.Warnings) ch.Warning($"{FlattenJsonTransformer.Component}: {warning}");
             if (sample.Objects == 0 && !auto) ch.Warning($"{FlattenJsonTransformer.Component}: column '{sample.Column.Name}' had no JSON object in the first {rows} row(s); nothing was flattened from it.");
         }
         if (auto && groups.Count == 0)

@@ -18,24 +18,4 @@ internal static class NativeCache
             return Path.Combine(baseDir, "mlnetmlm", "native");
         }
     }
-
-    /// <summary>Write to a temporary file beside the target, flush to disk, then rename over it.</summary>
-    public static void WriteAtomically(string target, ReadOnlySpan<byte> content)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        string temp = target + "." + Environment.ProcessId + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, target, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
 }

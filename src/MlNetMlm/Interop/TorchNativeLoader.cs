@@ -101,7 +101,7 @@ internal static partial class TorchNativeLoader
         string target = Path.Combine(dir, LibTorchSharpFile);
         if (File.Exists(target) && File.ReadAllBytes(target).AsSpan().SequenceEqual(patched))
             return target;
-        NativeCache.WriteAtomically(target, patched);
+        Files.AtomicFile.WriteAllBytes(target, patched);
         return target;
     }
 

@@ -7,7 +7,9 @@ namespace MlNetMlm.Json;
 /// Text, numbers → Number, booleans → Boolean, arrays of strings / numbers → vectors, objects →
 /// Json (or, when nesting, dotted columns for their fields), anything else → Json. A field seen
 /// only as null, or only as empty arrays, becomes Text, or TextVector. A field whose sampled values
-/// disagree (a number here, a string there) becomes Json, so nothing is lost, and a warning says so.
+/// disagree (a string on one line, a number on another) is refused at the value that disagrees, as
+/// Hugging Face's loader refuses it: turning the column into JSON text would silently re-encode every
+/// other line (quotes and escapes included), and reading the odd value as text would guess for the user.
 /// </summary>
 internal sealed class JsonSchemaInference
 {
@@ -22,13 +24,10 @@ internal sealed class JsonSchemaInference
     private readonly bool _nest;
     private readonly Dictionary<string, Entry> _fields = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
-    private readonly List<string> _warnings = [];
+    private readonly List<(string Name, Seen Kind, long At)> _line = [];
 
     /// <param name="nest">Whether nested objects become dotted columns (flattening) rather than Json text.</param>
     public JsonSchemaInference(bool nest) => _nest = nest;
-
-    /// <summary>Messages about fields whose sampled values disagreed.</summary>
-    public IReadOnlyList<string> Warnings => _warnings;
 
     /// <summary>
     /// Reads one object from <paramref name="utf8"/> and records its fields, named with <paramref name="prefix"/>
@@ -45,18 +44,23 @@ internal sealed class JsonSchemaInference
         check.Skip();
         if (check.Read())
             throw new JsonValueMismatchException(check.TokenStartIndex, $"expected nothing after the object, found {JsonObjectReader.Describe(check.TokenType)}");
-        ObserveObject(ref reader, prefix, where);
+        // Collected first and checked as a whole, so a refused (or skipped) line records nothing.
+        _line.Clear();
+        ObserveObject(ref reader, prefix);
+        foreach (var (name, kind, at) in _line) Check(name, kind, at, where);
+        foreach (var (name, kind, _) in _line) Record(name, kind, where);
     }
 
-    private void ObserveObject(ref Utf8JsonReader reader, string prefix, string where)
+    private void ObserveObject(ref Utf8JsonReader reader, string prefix)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             string name = prefix + JsonStrings.Read(ref reader);
             reader.Read();
+            long at = reader.TokenStartIndex;
             var kind = Classify(ref reader);
-            Record(name, kind, where);
-            if (kind == Seen.Object) ObserveObject(ref reader, name + ".", where);
+            _line.Add((name, kind, at));
+            if (kind == Seen.Object) ObserveObject(ref reader, name + ".");
         }
     }
 
@@ -96,6 +100,20 @@ internal sealed class JsonSchemaInference
         return items;
     }
 
+    /// <summary>Whether a value of <paramref name="kind"/> may join a field seen as <paramref name="seen"/>.</summary>
+    private static bool Compatible(Seen seen, Seen kind) =>
+        kind == seen || kind == Seen.Nothing || seen == Seen.Nothing
+        || (seen == Seen.EmptyArray && kind is Seen.TextVector or Seen.NumberVector or Seen.Json)
+        || (kind == Seen.EmptyArray && seen is Seen.TextVector or Seen.NumberVector or Seen.Json);
+
+    private void Check(string name, Seen kind, long at, string where)
+    {
+        if (!_fields.TryGetValue(name, out var entry) || Compatible(entry.Kind, kind)) return;
+        throw new JsonValueMismatchException(at,
+            $"field '{name}' is {Name(kind)} here but {Name(entry.Kind)} at {entry.FirstWhere}; every line must give a field the same kind of value " +
+            "(Hugging Face refuses such a file too). Fix the line, or give the columns with JsonLinesOptions.Columns (JsonColumnKind.Json keeps any value as its JSON text)");
+    }
+
     private void Record(string name, Seen kind, string where)
     {
         if (!_fields.TryGetValue(name, out var entry))
@@ -104,14 +122,8 @@ internal sealed class JsonSchemaInference
             _order.Add(name);
         }
         if (kind == Seen.Nothing || kind == entry.Kind) return;
-        if (entry.Kind == Seen.Nothing) { entry.Kind = kind; entry.FirstWhere = where; return; }
-        if (entry.Kind == Seen.EmptyArray && kind is Seen.TextVector or Seen.NumberVector) { entry.Kind = kind; return; }
-        if (kind == Seen.EmptyArray && entry.Kind is Seen.TextVector or Seen.NumberVector) return;
-        if (entry.Kind == Seen.Object || kind == Seen.Object)
-            throw new InvalidDataException($"Field '{name}' is {Name(entry.Kind)} at {entry.FirstWhere} but {Name(kind)} at {where}; flattening needs it to be an object everywhere. Give the columns explicitly.");
-        if (entry.Kind != Seen.Json)
-            _warnings.Add($"Field '{name}' is {Name(entry.Kind)} at {entry.FirstWhere} but {Name(kind)} at {where}: it is kept as JSON text.");
-        entry.Kind = Seen.Json;
+        // Check has ruled out conflicts: only a more precise kind (null → anything, [] → a typed array) is left.
+        if (entry.Kind == Seen.Nothing || (entry.Kind == Seen.EmptyArray && kind != Seen.EmptyArray)) { entry.Kind = kind; entry.FirstWhere = where; }
     }
 
     /// <summary>The inferred columns in order of first appearance (objects that were nested into are not columns themselves).</summary>
@@ -138,6 +150,6 @@ internal sealed class JsonSchemaInference
         Seen.NumberVector => "an array of numbers",
         Seen.EmptyArray => "an empty array",
         Seen.Object => "an object",
-        _ => "a JSON value of mixed kinds",
+        _ => "an object or a nested or mixed list",
     };
 }

@@ -94,7 +94,6 @@ internal sealed class JsonLinesDataView : IDataView
             }
         }
         using var ch = host.Start(Component);
-        foreach (var warning in inference.Warnings) ch.Warning(warning);
         if (skipped > 0) ch.Warning($"{Component}: skipped {skipped} bad line(s) while inferring the columns.");
         var columns = inference.Columns();
         if (columns.Count == 0)

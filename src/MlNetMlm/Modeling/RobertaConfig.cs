@@ -140,15 +140,14 @@ public sealed class RobertaConfig
             throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e);
         }
 
-        string? modelType = obj["model_type"]?.GetValue<string>();
-        if (modelType is null)
-            throw new InvalidDataException($"{source}: no 'model_type'; expected \"roberta\".");
-        if (modelType != "roberta")
-            throw new InvalidDataException($"{source}: model_type is \"{modelType}\", but this loader reads RoBERTa checkpoints only (model_type \"roberta\").");
-
         var c = new RobertaConfig();
         try
         {
+            string? modelType = obj["model_type"] is null ? null : Str(obj, "model_type", "");
+            if (modelType is null)
+                throw new InvalidDataException($"{source}: no 'model_type'; expected \"roberta\".");
+            if (modelType != "roberta")
+                throw new InvalidDataException($"{source}: model_type is \"{modelType}\", but this loader reads RoBERTa checkpoints only (model_type \"roberta\").");
             c.VocabSize = Int(obj, "vocab_size", c.VocabSize);
             c.HiddenSize = Int(obj, "hidden_size", c.HiddenSize);
             c.NumHiddenLayers = Int(obj, "num_hidden_layers", c.NumHiddenLayers);
@@ -167,11 +166,11 @@ public sealed class RobertaConfig
             c.PositionEmbeddingType = Str(obj, "position_embedding_type", c.PositionEmbeddingType);
             c.TorchDtype = Str(obj, "torch_dtype", c.TorchDtype);
             if (obj["architectures"] is JsonArray arch)
-                c.Architectures = arch.Select(a => a?.GetValue<string>() ?? "").ToList();
+                c.Architectures = arch.Select(a => a is JsonValue v && v.TryGetValue(out string? name) ? name : throw new FormatException($"'architectures' should be a list of strings, got {arch.ToJsonString()}")).ToList();
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException or ArgumentException)
         {
-            throw new InvalidDataException($"{source}: a field has the wrong type ({e.Message}).", e);
+            throw new InvalidDataException(e is FormatException ? $"{source}: {e.Message}." : $"{source}: a field has the wrong type ({e.Message}).", e);
         }
 
         foreach (var (key, value) in obj)
@@ -213,16 +212,24 @@ public sealed class RobertaConfig
         return obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
-    public void Save(string path) => File.WriteAllText(path, ToJson());
+    public void Save(string path) => Files.AtomicFile.WriteAllText(path, ToJson());
 
     public RobertaConfig Clone() => FromJson(ToJson());
 
-    private static int Int(JsonObject o, string key, int fallback) => o[key] is JsonNode n ? n.GetValue<int>() : fallback;
+    private static int Int(JsonObject o, string key, int fallback) =>
+        o[key] is not JsonNode n ? fallback
+        : n is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out int i) ? i
+        : throw new FormatException($"'{key}' should be an integer from {int.MinValue} to {int.MaxValue}, got {n.ToJsonString()}");
 
     private static double Dbl(JsonObject o, string key, double fallback) =>
-        o[key] is JsonNode n ? n.GetValue<double>() : fallback;
+        o[key] is not JsonNode n ? fallback
+        : n is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out double d) && double.IsFinite(d) ? d
+        : throw new FormatException($"'{key}' should be a number, got {n.ToJsonString()}");
 
-    private static string Str(JsonObject o, string key, string fallback) => o[key] is JsonNode n ? n.GetValue<string>() : fallback;
+    private static string Str(JsonObject o, string key, string fallback) =>
+        o[key] is not JsonNode n ? fallback
+        : n is JsonValue v && v.TryGetValue(out string? text) ? text
+        : throw new FormatException($"'{key}' should be a string, got {n.ToJsonString()}");
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"RoBERTa {NumHiddenLayers} layers, hidden {HiddenSize}, {NumAttentionHeads} heads, intermediate {IntermediateSize}, vocab {VocabSize}, positions {MaxPositionEmbeddings}");

@@ -36,6 +36,7 @@ public sealed class RobertaForMaskedLM : nn.Module<Tensor, Tensor?, Tensor>
     public RobertaForMaskedLM(RobertaConfig config) : base(nameof(RobertaForMaskedLM))
     {
         config.Validate();
+        ModelSize.CheckFitsInMemory(config, get_default_dtype() switch { ScalarType.Float64 => 8, ScalarType.Float16 or ScalarType.BFloat16 => 2, _ => 4 });
         Config = config;
         roberta = new RobertaModel(config);
         lm_head = new RobertaLMHead(config, () => roberta.embeddings.WordEmbeddingWeight);

@@ -50,15 +50,26 @@ internal static class SafetensorsFile
             throw new InvalidDataException($"{path}: header claims {headerLength} bytes but the file has only {fileLength - 8} after the length field (truncated or not safetensors).");
         var headerBytes = new byte[headerLength];
         stream.ReadExactly(headerBytes);
+        if (!System.Text.Unicode.Utf8.IsValid(headerBytes))
+            throw new InvalidDataException($"{path}: header is not valid UTF-8 (truncated, damaged or not safetensors).");
 
         JsonObject header;
         try
         {
             header = JsonNode.Parse(headerBytes) as JsonObject ?? throw new InvalidDataException($"{path}: header is not a JSON object.");
+            _ = header.Count; // materializes the properties: a repeated name fails here
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{path}: header is not valid JSON ({e.Message}).", e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: header names a tensor twice ({e.Message}).", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidDataException($"{path}: header holds a name that is not a valid string ({e.Message}).", e);
         }
 
         long dataLength = fileLength - 8 - (long)headerLength;
@@ -72,18 +83,7 @@ internal static class SafetensorsFile
                     foreach (var (k, v) in meta) metadata[k] = v?.ToString() ?? "";
                 continue;
             }
-            if (node is not JsonObject o || o["dtype"] is null || o["shape"] is not JsonArray shapeNode || o["data_offsets"] is not JsonArray offsets || offsets.Count != 2)
-                throw new InvalidDataException($"{path}: header entry '{name}' lacks dtype, shape or data_offsets.");
-            string dtype = o["dtype"]!.GetValue<string>();
-            if (!DTypes.TryGetValue(dtype, out var info))
-                throw new InvalidDataException($"{path}: tensor '{name}' has dtype '{dtype}', which is not supported.");
-            long[] shape = shapeNode.Select(d => d!.GetValue<long>()).ToArray();
-            long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
-            long expected = shape.Aggregate(1L, (a, d) => a * d) * info.Size;
-            if (shape.Any(d => d < 0) || begin < 0 || end < begin || end - begin != expected)
-                throw new InvalidDataException($"{path}: tensor '{name}' {dtype}[{string.Join(", ", shape)}] needs {expected} bytes but data_offsets are [{begin}, {end}].");
-            if (end > dataLength)
-                throw new InvalidDataException($"{path}: file is truncated: tensor '{name}' ends at byte {end} of the data section, which holds only {dataLength} bytes.");
+            var (dtype, shape, begin, end) = ReadEntry(path, name, node, dataLength);
             entries.Add(new SafetensorsHeaderEntry(name, dtype, shape, begin, end));
         }
         var ordered = entries.OrderBy(e => e.Begin).ToList();
@@ -93,11 +93,50 @@ internal static class SafetensorsFile
         return (entries, metadata, (long)headerLength);
     }
 
+    /// <summary>One header entry, every number checked: known dtype, non-negative dimensions whose product
+    /// (in checked 64-bit arithmetic) times the element size is exactly the byte range, inside the data section.</summary>
+    private static (string DType, long[] Shape, long Begin, long End) ReadEntry(string path, string name, JsonNode? node, long dataLength)
+    {
+        if (node is not JsonObject o || o["dtype"] is not JsonValue dtypeNode || o["shape"] is not JsonArray shapeNode || o["data_offsets"] is not JsonArray offsets || offsets.Count != 2)
+            throw new InvalidDataException($"{path}: header entry '{name}' lacks dtype, shape or data_offsets; expected {{\"dtype\": \"F32\", \"shape\": [..], \"data_offsets\": [begin, end]}}.");
+        if (!dtypeNode.TryGetValue(out string? dtype) || !DTypes.TryGetValue(dtype, out var info))
+            throw new InvalidDataException($"{path}: tensor '{name}' has dtype {dtypeNode.ToJsonString()}, which is not supported (expected one of {string.Join(", ", DTypes.Keys)}).");
+        static bool Integer(JsonNode? n, out long value)
+        {
+            value = 0;
+            return n is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out value);
+        }
+        var shape = new long[shapeNode.Count];
+        for (int i = 0; i < shape.Length; i++)
+            if (!Integer(shapeNode[i], out shape[i]) || shape[i] < 0)
+                throw new InvalidDataException($"{path}: tensor '{name}' has shape {shapeNode.ToJsonString()}; expected non-negative integers.");
+        if (!Integer(offsets[0], out long begin) || !Integer(offsets[1], out long end) || begin < 0 || end < begin)
+            throw new InvalidDataException($"{path}: tensor '{name}' has data_offsets {offsets.ToJsonString()}; expected two integers 0 <= begin <= end.");
+        long expected;
+        try
+        {
+            expected = checked(shape.Aggregate(1L, (a, d) => checked(a * d)) * info.Size);
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidDataException($"{path}: tensor '{name}' {dtype}[{string.Join(", ", shape)}] has more bytes than 64 bits can count; the header is damaged.");
+        }
+        if (end - begin != expected)
+            throw new InvalidDataException($"{path}: tensor '{name}' {dtype}[{string.Join(", ", shape)}] needs {expected} bytes but data_offsets are [{begin}, {end}].");
+        if (end > dataLength)
+            throw new InvalidDataException($"{path}: file is truncated: tensor '{name}' ends at byte {end} of the data section, which holds only {dataLength} bytes.");
+        return (dtype, shape, begin, end);
+    }
+
     /// <summary>
     /// Writes <paramref name="tensors"/> in Hugging Face's layout: <c>__metadata__</c> {"format": "pt"} first,
     /// tensors sorted by name and stored back to back, header padded with spaces to a multiple of 8 bytes.
     /// </summary>
-    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors)
+    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors) =>
+        Files.AtomicFile.Write(path, stream => Write(stream, tensors), overwrite: false);
+
+    /// <summary>Writes the safetensors bytes of <paramref name="tensors"/> to <paramref name="stream"/> (left open).</summary>
+    public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors)
     {
         var names = tensors.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
         var header = new JsonObject { ["__metadata__"] = new JsonObject { ["format"] = "pt" } };
@@ -118,7 +157,6 @@ internal static class SafetensorsFile
         byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
         int padded = (json.Length + 7) / 8 * 8;
 
-        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
         Span<byte> lengthBytes = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(lengthBytes, (ulong)padded);
         stream.Write(lengthBytes);
@@ -132,6 +170,47 @@ internal static class SafetensorsFile
             stream.Write(data.bytes);
         }
     }
+
+    /// <summary>
+    /// Reads every tensor of a file whose header <see cref="ReadHeader"/> accepts (with no reflection-based JSON,
+    /// so it works where that is disabled). The caller owns the tensors.
+    /// </summary>
+    public static Dictionary<string, Tensor> ReadTensors(string path)
+    {
+        var (entries, _, headerSize) = ReadHeader(path);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+            long dataStart = 8 + headerSize;
+            foreach (var entry in entries.OrderBy(e => e.Begin))
+            {
+                var tensor = empty(entry.Shape, ScalarTypeOf(entry.DType));
+                result.Add(entry.Name, tensor);
+                stream.Position = dataStart + entry.Begin;
+                ReadInto(stream, tensor, entry.End - entry.Begin, path, entry.Name);
+            }
+            return result;
+        }
+        catch
+        {
+            foreach (var t in result.Values) t.Dispose();
+            throw;
+        }
+    }
+
+    // safetensors stores little-endian row-major data, which is what a contiguous CPU tensor holds on x64/arm64.
+    private static void ReadInto(Stream stream, Tensor tensor, long length, string path, string name)
+    {
+        if (length > Array.MaxLength)
+            throw new InvalidDataException($"{path}: tensor '{name}' holds {length} bytes; tensors over 2 GiB are not supported.");
+        var data = GC.AllocateUninitializedArray<byte>((int)length);
+        if (stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false) != data.Length)
+            throw new InvalidDataException($"{path}: file is truncated inside tensor '{name}'.");
+        tensor.bytes = data;
+    }
+
+    internal static ScalarType ScalarTypeOf(string dtype) => DTypes[dtype].Type;
 
     internal static bool IsKnownDType(ScalarType type) => DTypes.Values.Any(v => v.Type == type);
 }

@@ -41,7 +41,6 @@ public static class MlNetMlmSamples
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var source = OpenEli5();
-        using var target = File.Create(path);
-        source.CopyTo(target);
+        Files.AtomicFile.Write(path, source.CopyTo);
     }
 }

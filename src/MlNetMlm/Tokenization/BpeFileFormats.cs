@@ -19,7 +19,7 @@ internal static class BpeFileFormats
 {
     public static Dictionary<string, int> ReadVocabulary(Stream stream, string source)
     {
-        byte[] bytes = ReadAll(stream);
+        byte[] bytes = ReadAll(stream, source);
         try
         {
             using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowTrailingCommas = false });
@@ -28,6 +28,10 @@ internal static class BpeFileFormats
         catch (JsonException e)
         {
             throw new InvalidDataException($"{source} is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1} of that line): {FirstSentence(e.Message)}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidDataException($"{source}: a token is not a valid string ({FirstSentence(e.Message)})", e);
         }
     }
 
@@ -54,7 +58,7 @@ internal static class BpeFileFormats
     private static string Where(byte[]? bytes, string key)
     {
         if (bytes is null) return "";
-        byte[] needle = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(key, s_relaxed));
+        byte[] needle = Encoding.UTF8.GetBytes("\"" + JsonEncodedText.Encode(key, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value + "\"");
         int at = bytes.AsSpan().IndexOf(needle);
         if (at < 0) return "";
         int line = 1 + bytes.AsSpan(0, at).Count((byte)'\n');
@@ -80,7 +84,18 @@ internal static class BpeFileFormats
 
     public static BpeModelData ReadTokenizerJson(Stream stream, string source)
     {
-        byte[] bytes = ReadAll(stream);
+        try
+        {
+            return ReadTokenizerJsonBytes(ReadAll(stream, source), source);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidDataException($"{source}: a value has the wrong type or is not a valid string ({FirstSentence(e.Message)})", e);
+        }
+    }
+
+    private static BpeModelData ReadTokenizerJsonBytes(byte[] bytes, string source)
+    {
         JsonDocument document;
         try
         {
@@ -215,13 +230,15 @@ internal static class BpeFileFormats
         }
     }
 
-    private static readonly JsonSerializerOptions s_relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static byte[] ReadAll(Stream stream)
+    private static byte[] ReadAll(Stream stream, string source)
     {
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
-        return buffer.ToArray();
+        byte[] bytes = buffer.ToArray();
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            throw new InvalidDataException($"{source} is not valid UTF-8 (is the file in another encoding?).");
+        return bytes;
     }
 
     private static string Truncate(string text) => text.Length <= 60 ? text : text[..60] + "…";

@@ -209,26 +209,8 @@ public sealed class RobertaTokenizer
         if (!overwrite)
             foreach (string path in new[] { vocab, merges })
                 if (File.Exists(path)) throw new IOException($"'{path}' already exists; pass overwrite: true to replace it.");
-        WriteAtomically(vocab, WriteVocabulary, overwrite);
-        WriteAtomically(merges, WriteMerges, overwrite);
-    }
-
-    private static void WriteAtomically(string path, Action<Stream> write, bool overwrite)
-    {
-        string temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+        Files.AtomicFile.Write(vocab, WriteVocabulary, overwrite);
+        Files.AtomicFile.Write(merges, WriteMerges, overwrite);
     }
 
     /// <summary>Writes the vocabulary as <c>vocab.json</c> content (all tokens, added ones included) to a stream, left open.</summary>

@@ -65,7 +65,8 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
         Check(o.BatchSize > 0, $"BatchSize must be positive (got {o.BatchSize}).");
         Check(o.EvaluationBatchSize is null or > 0, $"EvaluationBatchSize must be positive (got {o.EvaluationBatchSize}).");
         Check(o.GradientAccumulationSteps > 0, $"GradientAccumulationSteps must be positive (got {o.GradientAccumulationSteps}).");
-        Check(o.LearningRate > 0 && double.IsFinite(o.LearningRate), $"LearningRate must be a positive number (got {o.LearningRate}).");
+        // libtorch keeps the rate as a 32-bit float: a larger one would overflow in the optimizer.
+        Check(o.LearningRate > 0 && o.LearningRate <= float.MaxValue, $"LearningRate must be a positive number no larger than {float.MaxValue:G3} (got {o.LearningRate}).");
         Check(o.WarmupSteps >= 0 && o.WarmupRatio is >= 0 and < 1, "WarmupSteps must be ≥ 0 and WarmupRatio in [0, 1).");
         Check(o.WeightDecay >= 0, $"WeightDecay must be ≥ 0 (got {o.WeightDecay}).");
         Check(o.AdamBeta1 is >= 0 and < 1 && o.AdamBeta2 is >= 0 and < 1 && o.AdamEpsilon > 0, "Adam betas must be in [0, 1) and epsilon positive.");
@@ -112,46 +113,61 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             _ch = ch;
             _device = TorchDevices.Resolve(options.Device);
             _resumedFrom = options.ResumeFromCheckpoint is { } spec ? TrainingCheckpoint.Resolve(spec, options.CheckpointDirectory) : null;
+            try
+            {
+                (_tokenizer, _tokenizerSource, _model, _parameters, _optimizer, _state) = Start(options, ch);
+            }
+            catch (Exception e) when (_resumedFrom is not null && e is CheckpointException or InvalidDataException or FormatException)
+            {
+                throw new InvalidDataException(e.Message + TrainingCheckpoint.IntactHint(_resumedFrom, options.CheckpointDirectory), e);
+            }
+        }
+
+        private (RobertaTokenizer, string, RobertaForMaskedLM, List<Parameter>, AdamW, TrainerState) Start(MaskedLmTrainerOptions options, IChannel ch)
+        {
+            RobertaTokenizer tokenizer;
+            RobertaForMaskedLM model;
             string? sourceDir = _resumedFrom ?? options.ModelDirectory;
             bool fromFolder = options.Tokenizer is null && sourceDir is not null && RobertaTokenizer.HasTokenizerFiles(sourceDir);
-            _tokenizer = options.Tokenizer ?? (fromFolder ? RobertaTokenizer.FromDirectory(sourceDir!) : RobertaTokenizer.Default);
-            _tokenizerSource = options.Tokenizer is not null ? "the trainer's Tokenizer"
+            tokenizer = options.Tokenizer ?? (fromFolder ? RobertaTokenizer.FromDirectory(sourceDir!) : RobertaTokenizer.Default);
+            string tokenizerSource = options.Tokenizer is not null ? "the trainer's Tokenizer"
                 : fromFolder ? $"the tokenizer files of '{sourceDir}'"
                 : "RobertaTokenizer.Default (no Tokenizer was given)";
             if (sourceDir is not null)
             {
-                _model = RobertaForMaskedLM.FromPretrained(sourceDir, message => ch.Info(message));
-                ch.Info($"Loaded {_model.Config} from '{sourceDir}'.");
+                model = RobertaForMaskedLM.FromPretrained(sourceDir, message => ch.Info(message));
+                ch.Info($"Loaded {model.Config} from '{sourceDir}'.");
             }
             else
             {
-                var config = options.Config!.WithTokenizer(_tokenizer); // vocabulary and special ids from the tokenizer
-                _model = RobertaForMaskedLM.FromScratch(config, options.Seed);
+                var config = options.Config!.WithTokenizer(tokenizer); // vocabulary and special ids from the tokenizer
+                model = RobertaForMaskedLM.FromScratch(config, options.Seed);
                 ch.Info($"Initialised {config} from scratch (seed {options.Seed}).");
             }
-            if (_tokenizer.VocabularySize > _model.Config.VocabSize)
-                throw new InvalidOperationException($"{Component}: the tokenizer has {_tokenizer.VocabularySize} ids but the model's vocab_size is {_model.Config.VocabSize}.");
-            _model.to(_device);
-            _model.train();
-            _parameters = _model.parameters().ToList();
-            _optimizer = CreateOptimizer();
+            if (tokenizer.VocabularySize > model.Config.VocabSize)
+                throw new InvalidOperationException($"{Component}: the tokenizer has {tokenizer.VocabularySize} ids but the model's vocab_size is {model.Config.VocabSize}.");
+            model.to(_device);
+            model.train();
+            var parameters = model.parameters().ToList();
+            var optimizer = TrainingOptimizer.Create(model, options);
+            TrainerState state;
             if (_resumedFrom is not null)
             {
-                _state = TrainingCheckpoint.ReadState(_resumedFrom);
-                TrainingCheckpoint.LoadOptimizer(_resumedFrom, _optimizer);
-                using var rng = tensor(Convert.FromBase64String(_state.RngState), ScalarType.Byte);
+                state = TrainingCheckpoint.ReadState(_resumedFrom);
+                TrainingCheckpoint.LoadOptimizer(_resumedFrom, optimizer);
+                using var rng = tensor(TrainingCheckpoint.RngBytes(_resumedFrom, state), ScalarType.Byte);
                 torch.random.set_rng_state(rng);
-                ch.Info($"Resuming from '{_resumedFrom}' at step {_state.GlobalStep} (epoch {_state.Epoch + 1}, batch {_state.BatchInEpoch}).");
+                ch.Info($"Resuming from '{_resumedFrom}' at step {state.GlobalStep} (epoch {state.Epoch + 1}, batch {state.BatchInEpoch}).");
             }
             else
             {
-                _state = new TrainerState { Seed = options.Seed };
+                state = new TrainerState { Seed = options.Seed };
                 torch.random.manual_seed(options.Seed);
             }
+            return (tokenizer, tokenizerSource, model, parameters, optimizer, state);
         }
 
 
-        private AdamW CreateOptimizer() => TrainingOptimizer.Create(_model, _o);
 
         private static int EpochSeed(int seed, int epoch) => unchecked(seed * 1_000_003 + epoch * 7_919 + 1);
 

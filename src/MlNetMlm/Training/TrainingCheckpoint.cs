@@ -18,42 +18,26 @@ internal static class TrainingCheckpoint
     public const string StateFile = "trainer_state.json";
     private const string Prefix = "checkpoint-";
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     public static string Save(string root, RobertaForMaskedLM model, RobertaTokenizer tokenizer, torch.optim.Optimizer optimizer, TrainerState state, int keep)
     {
         Directory.CreateDirectory(root);
         string target = Path.Combine(root, Prefix + state.GlobalStep.ToString(CultureInfo.InvariantCulture));
-        string tokenizerFiles = Path.Combine(root, $".tokenizer-{Guid.NewGuid():N}");
-        try
+        model.SavePretrained(target, new CheckpointSaveOptions
         {
-            tokenizer.Export(tokenizerFiles);
-            model.SavePretrained(target, new CheckpointSaveOptions
-            {
-                Overwrite = true,
-                TokenizerDirectory = tokenizerFiles,
-                ModelName = Path.GetFileName(target),
-                WriteExtraFiles = dir =>
+            Overwrite = true,
+            Tokenizer = tokenizer,
+            ModelName = Path.GetFileName(target),
+            ExtraFiles =
+            [
+                (OptimizerFile, stream =>
                 {
-                    using (var stream = new FileStream(Path.Combine(dir, OptimizerFile), FileMode.CreateNew))
-                    using (var writer = new BinaryWriter(stream))
-                    {
-                        ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(writer);
-                        writer.Flush();
-                        stream.Flush(flushToDisk: true);
-                    }
-                    using (var stream = new FileStream(Path.Combine(dir, StateFile), FileMode.CreateNew))
-                    {
-                        JsonSerializer.Serialize(stream, state, Json);
-                        stream.Flush(flushToDisk: true);
-                    }
-                },
-            });
-        }
-        finally
-        {
-            if (Directory.Exists(tokenizerFiles)) Directory.Delete(tokenizerFiles, recursive: true);
-        }
+                    using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+                    ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(writer);
+                    writer.Flush();
+                }),
+                (StateFile, stream => JsonSerializer.Serialize(stream, state, TrainingJsonContext.Default.TrainerState)),
+            ],
+        });
         Prune(root, keep);
         return target;
     }
@@ -96,7 +80,7 @@ internal static class TrainingCheckpoint
         TrainerState? state;
         try
         {
-            state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(path), Json);
+            state = JsonSerializer.Deserialize(File.ReadAllBytes(path), TrainingJsonContext.Default.TrainerState);
         }
         catch (JsonException e)
         {
@@ -107,10 +91,63 @@ internal static class TrainingCheckpoint
         return state;
     }
 
+    /// <summary>Loads optimizer.bin into <paramref name="optimizer"/>; a damaged file is an error naming it and what was expected.</summary>
     public static void LoadOptimizer(string checkpoint, torch.optim.Optimizer optimizer)
     {
-        using var stream = File.OpenRead(Path.Combine(checkpoint, OptimizerFile));
-        using var reader = new BinaryReader(stream);
-        ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(reader);
+        string path = Path.Combine(checkpoint, OptimizerFile);
+        if (!File.Exists(path)) throw new InvalidDataException($"{path} is missing; a training checkpoint holds the optimizer state there.");
+        try
+        {
+            using var stream = File.OpenRead(path);
+            if (stream.Length == 0) throw new EndOfStreamException("the file is empty");
+            using var reader = new BinaryReader(stream);
+            ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(reader);
+            if (stream.Position != stream.Length) throw new InvalidDataException($"{stream.Length - stream.Position} bytes are left over after the optimizer state");
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or IOException or ArgumentException or FormatException
+                                  or InvalidCastException or OverflowException or OutOfMemoryException or IndexOutOfRangeException or System.Runtime.InteropServices.ExternalException)
+        {
+            throw new InvalidDataException($"{path}: not the AdamW state this trainer writes for this model (step counts and two moment tensors per parameter): {Modeling.CheckpointReader.FirstLine(e.Message)}.", e);
+        }
+    }
+
+    /// <summary>The RNG state stored in trainer_state.json, decoded.</summary>
+    public static byte[] RngBytes(string checkpoint, TrainerState state)
+    {
+        try
+        {
+            return Convert.FromBase64String(state.RngState);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"{Path.Combine(checkpoint, StateFile)}: rng_state is not base64 ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>
+    /// After <paramref name="failed"/> could not be resumed: names the newest earlier checkpoint whose files read
+    /// (trainer state, RNG state, safetensors header, a non-empty optimizer.bin), or says there is none.
+    /// </summary>
+    public static string IntactHint(string failed, string? root)
+    {
+        root ??= Path.GetDirectoryName(Path.GetFullPath(failed));
+        if (root is null) return "";
+        string failedFull = Path.GetFullPath(failed).TrimEnd(Path.DirectorySeparatorChar);
+        foreach (var (_, path) in List(root).AsEnumerable().Reverse())
+        {
+            if (Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar) == failedFull) continue;
+            try
+            {
+                RngBytes(path, ReadState(path));
+                SafetensorsFile.ReadHeader(Path.Combine(path, RobertaCheckpoint.SafetensorsFileName));
+                RobertaConfig.Load(Path.Combine(path, RobertaCheckpoint.ConfigFile));
+                if (new FileInfo(Path.Combine(path, OptimizerFile)) is not { Exists: true, Length: > 0 }) continue;
+                return $" The earlier checkpoint '{path}' reads intact: resume from it with ResumeFromCheckpoint = that path (mlnet-mlm train --resume '{path}').";
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or FormatException)
+            {
+            }
+        }
+        return " No earlier checkpoint in '" + root + "' reads intact.";
     }
 }

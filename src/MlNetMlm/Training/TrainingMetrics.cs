@@ -33,10 +33,10 @@ public sealed class TrainingMetrics
     [JsonIgnore]
     public EvaluationEntry? Final => Evaluations.Count > 0 ? Evaluations[^1] : null;
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    /// <summary>The metrics as indented snake_case JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, TrainingJsonContext.Default.TrainingMetrics);
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
-
+    /// <summary>Reads what <see cref="ToJson"/> wrote.</summary>
     public static TrainingMetrics FromJson(string json) =>
-        JsonSerializer.Deserialize<TrainingMetrics>(json, Json) ?? throw new InvalidDataException("metrics JSON is empty");
+        JsonSerializer.Deserialize(json, TrainingJsonContext.Default.TrainingMetrics) ?? throw new InvalidDataException("metrics JSON is empty");
 }

@@ -313,4 +313,92 @@ public sealed partial class CliCommandTests
         Directory.CreateDirectory(files.PathOf("empty"));
         CliRun.AssertOneLineError(CliRun.InProcess("info", "--model", files.PathOf("empty")), "without config.json", "info");
     }
+
+    // ---- damaged inputs (issue 15) ----
+
+    /// <summary>A damaged optimizer.bin at --resume latest: the file and what was expected are named, and the intact earlier checkpoint offered.</summary>
+    [TestMethod]
+    public void DamagedOptimizerAtResumeNamesTheFileAndAnIntactCheckpoint()
+    {
+        using var files = new TempFiles();
+        var damages = new Dictionary<string, Func<byte[], byte[]>>
+        {
+            ["truncated"] = b => b[..(b.Length / 2)],
+            ["empty"] = _ => [],
+            ["random"] = b => { var r = new byte[b.Length]; new Random(5).NextBytes(r); return r; },
+        };
+        foreach (var (damage, change) in damages)
+        {
+            string run = files.PathOf("resume-" + damage);
+            CopyFolder(s_trainDir, run);
+            string latest = Path.Combine(run, "checkpoints", "checkpoint-4"), optimizer = Path.Combine(latest, "optimizer.bin");
+            File.WriteAllBytes(optimizer, change(File.ReadAllBytes(optimizer)));
+            var result = CliRun.InProcess("train", "--data", s_data, "--text-column", "answers.text", "--size", "tiny", "--output", run,
+                "--max-steps", "6", "--batch-size", "4", "--block-size", "32", "--resume", "latest");
+            Assert.AreEqual(1, result.ExitCode, $"{damage}: {result}");
+            StringAssert.Contains(result.Error, optimizer, damage);
+            StringAssert.Contains(result.Error, "AdamW state", damage);
+            StringAssert.Contains(result.Error, $"--resume '{Path.Combine(run, "checkpoints", "checkpoint-2")}'", damage);
+            Assert.IsFalse(result.Error.Contains("past the end of the stream") && !result.Error.Contains(optimizer), damage);
+        }
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (string dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(dir.Replace(from, to, StringComparison.Ordinal));
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
+    }
+
+    [TestMethod]
+    public void LearningRateTooLargeForFloatNamesTheOption()
+    {
+        using var files = new TempFiles();
+        var result = CliRun.InProcess("train", "--data", s_data, "--text-column", "answers.text", "--size", "tiny", "--output", files.PathOf("lr"), "--lr", "1e39");
+        Assert.AreEqual(1, result.ExitCode, result.ToString());
+        StringAssert.Contains(result.Error, "--lr");
+        Assert.IsFalse(Directory.Exists(files.PathOf("lr")));
+    }
+
+    /// <summary>An error before any work (here a missing column) leaves no empty --output folder behind.</summary>
+    [TestMethod]
+    public void EarlyErrorLeavesNoEmptyOutputFolder()
+    {
+        using var files = new TempFiles();
+        string data = files.Write("mixed.jsonl", "{\"text\": \"one two three\"}\n{\"text\": 12345}\n");
+        string output = files.PathOf("never");
+        var result = CliRun.InProcess("train", "--data", data, "--size", "tiny", "--output", output, "--eval-fraction", "0");
+        Assert.AreEqual(1, result.ExitCode, result.ToString());
+        StringAssert.Contains(result.Error, "mixed.jsonl:2:10: field 'text' is a number here but a string");
+        Assert.IsFalse(Directory.Exists(output), "the output folder was left behind");
+    }
+
+    /// <summary>fill-mask --input follows train's UTF-8 rule: invalid bytes are refused with file:line, not read as U+FFFD.</summary>
+    [TestMethod]
+    public void FillMaskInputRefusesInvalidUtf8LikeTrain()
+    {
+        using var files = new TempFiles();
+        string input = files.PathOf("texts.jsonl");
+        File.WriteAllBytes(input, [.. "\"The sun is a <mask>.\"\n"u8, .. "\"caf"u8, 0xE9, .. " <mask>\"\n"u8]);
+        var result = CliRun.InProcess("fill-mask", "--model", s_zip, "--input", input);
+        Assert.AreEqual(1, result.ExitCode, result.ToString());
+        StringAssert.Contains(result.Error, $"{input}:2: the line is not valid UTF-8");
+        string data = files.PathOf("data.jsonl");
+        File.WriteAllBytes(data, [.. "{\"text\": \"The sun is a star.\"}\n"u8, .. "{\"text\": \"caf"u8, 0xE9, .. "\"}\n"u8]);
+        var train = CliRun.InProcess("train", "--data", data, "--size", "tiny", "--output", files.PathOf("t"), "--eval-fraction", "0");
+        Assert.AreEqual(1, train.ExitCode, train.ToString());
+        StringAssert.Contains(train.Error, "not valid UTF-8");
+    }
+
+    /// <summary>A NaN score (a model with NaN weights) is written as JSON null, not a serializer failure.</summary>
+    [TestMethod]
+    public void NaNScoresAreWrittenAsNull()
+    {
+        var json = MlNetMlm.FillMask.FillMaskJson.Serialize((IReadOnlyList<IReadOnlyList<MlNetMlm.FillMask.FillMaskCandidate>>)[[new MlNetMlm.FillMask.FillMaskCandidate(float.NaN, 5, " a", "x a"), new MlNetMlm.FillMask.FillMaskCandidate(0.5f, 6, " b", "x b")]]);
+        using var doc = JsonDocument.Parse(json);
+        Assert.AreEqual(JsonValueKind.Null, doc.RootElement[0].GetProperty("score").ValueKind);
+        Assert.AreEqual(0.5, doc.RootElement[1].GetProperty("score").GetDouble());
+    }
 }

@@ -103,18 +103,57 @@ public sealed class JsonLinesLoaderTests
         StringAssert.Contains(e.Message, "inferred");
     }
 
+    /// <summary>
+    /// A text field that is a number, boolean or list on one line is refused at that value, naming both kinds;
+    /// it used to turn the whole column into JSON text, quotes and escapes included (issue 15, item 1).
+    /// </summary>
     [TestMethod]
-    public void DisagreeingSampledValuesBecomeJsonTextWithAWarning()
+    [DataRow("12345", "a number")]
+    [DataRow("true", "a boolean")]
+    [DataRow("[\"a\", \"b\"]", "an array of strings")]
+    [DataRow("{\"x\": 1}", "an object or a nested or mixed list")]
+    public void TextFieldWithAnotherKindOnOneLineIsRefusedAtThatValue(string odd, string kind)
+    {
+        using var temp = new TempFiles();
+        string path = temp.Write("mixed.jsonl", $"{{\"text\": \"He said \\\"hi\\\"\"}}\n{{\"id\": 2, \"text\": {odd}}}\n{{\"text\": \"three\"}}\n");
+        var ml = new MLContext(seed: 1);
+        var e = Assert.ThrowsExactly<JsonLinesFormatException>(() => ml.Data.LoadFromJsonLines(path));
+        StringAssert.StartsWith(e.Message, $"{path}:2:19: field 'text' is {kind} here but a string at {path}:1");
+        Assert.AreEqual(2, e.Line);
+    }
+
+    /// <summary>The same file with SkipBadLines drops the odd line and reads the others as they are.</summary>
+    [TestMethod]
+    public void SkipBadLinesDropsTheLineWhoseKindDisagrees()
+    {
+        using var temp = new TempFiles();
+        string path = temp.Write("mixed.jsonl", "{\"text\": \"say \\\"one\\\"\"}\n{\"text\": 12345}\n{\"text\": \"three\"}\n");
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromJsonLines(path, new JsonLinesOptions { SkipBadLines = true });
+        Assert.AreEqual(TextDataViewType.Instance, data.Schema["text"].Type);
+        CollectionAssert.AreEqual(new[] { "say \"one\"", "three" }, data.GetColumn<string>("text").ToArray());
+    }
+
+    /// <summary>Given explicitly as Json, a mixed field keeps every value as its JSON text (the documented way out).</summary>
+    [TestMethod]
+    public void MixedFieldGivenAsJsonKeepsEveryValueAsJsonText()
     {
         using var temp = new TempFiles();
         string path = temp.Write("mixed.jsonl", "{\"n\": 1}\n{\"n\": \"two\"}\n");
         var ml = new MLContext(seed: 1);
-        var log = new List<string>();
-        ml.Log += (_, e) => { lock (log) log.Add(e.Message); };
-        var data = ml.Data.LoadFromJsonLines(path);
-        Assert.AreEqual(TextDataViewType.Instance, data.Schema["n"].Type);
+        var data = ml.Data.LoadFromJsonLines(path, new JsonLinesOptions { Columns = [new JsonColumn("n", JsonColumnKind.Json)] });
         CollectionAssert.AreEqual(new[] { "1", "\"two\"" }, data.GetColumn<string>("n").ToArray());
-        Assert.IsTrue(log.Any(m => m.Contains($"Field 'n' is a number at {path}:1 but a string at {path}:2")), string.Join("\n", log));
+    }
+
+    /// <summary>null, and empty arrays beside typed ones, are not disagreements.</summary>
+    [TestMethod]
+    public void NullsAndEmptyArraysDoNotCountAsDisagreement()
+    {
+        using var temp = new TempFiles();
+        string path = temp.Write("ok.jsonl", "{\"t\": null, \"v\": []}\n{\"t\": \"x\", \"v\": [\"a\"]}\n{\"t\": null, \"v\": []}\n");
+        var data = new MLContext(seed: 1).Data.LoadFromJsonLines(path);
+        Assert.AreEqual(TextDataViewType.Instance, data.Schema["t"].Type);
+        Assert.AreEqual(new VectorDataViewType(TextDataViewType.Instance), data.Schema["v"].Type);
     }
 
     [TestMethod]

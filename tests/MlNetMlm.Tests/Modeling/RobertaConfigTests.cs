@@ -42,7 +42,7 @@ public sealed class RobertaConfigTests
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => RobertaConfig.FromJson("""{"hidden_size":8}""")).Message, "no 'model_type'");
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => RobertaConfig.FromJson("""{"model_type":"roberta","hidden_size":30,"num_attention_heads":4}""")).Message, "not a multiple");
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => RobertaConfig.FromJson("""{"model_type":"roberta","hidden_act":"relu"}""")).Message, "hidden_act 'relu'");
-        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => RobertaConfig.FromJson("""{"model_type":"roberta","hidden_size":"big"}""")).Message, "wrong type");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => RobertaConfig.FromJson("""{"model_type":"roberta","hidden_size":"big"}""")).Message, "config.json: 'hidden_size' should be an integer");
     }
 
     [TestMethod]
