@@ -19,7 +19,7 @@ internal static class TrainingSession
         var clock = Stopwatch.StartNew();
         Directory.CreateDirectory(plan.OutputDirectory);
         var tokenizer = plan.Tokenizer;
-        var prepare = BlockPreparation.Create(ml, plan.ToText, tokenizer, plan.BlockSize, plan.LineByLine, plan.MlmProbability, plan.Options.Seed);
+        var prepare = BlockPreparation.Create(ml, plan.ToText, tokenizer, plan.BlockSize, plan.LineByLine, plan.MlmProbability, plan.Options.Seed, plan.PreparedBlocks);
         var prepared = prepare.Fit(plan.TrainText);
         var train = prepared.Transform(plan.TrainText);
 
