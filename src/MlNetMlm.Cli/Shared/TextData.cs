@@ -86,10 +86,10 @@ internal static class TextData
         }
         if (blocks)
         {
-            var ids = ml.Transforms.Conversion.ConvertType(BlocksColumn, outputKind: DataKind.Int32);
-            var toIds = data.Schema.GetColumnOrNull("attention_mask") is { Type: VectorDataViewType }
-                ? ids.Append(ml.Transforms.Conversion.ConvertType("attention_mask", outputKind: DataKind.Int32))
-                : (IEstimator<ITransformer>)ids;
+            bool hasMask = data.Schema.GetColumnOrNull("attention_mask") is { Type: VectorDataViewType { ItemType: NumberDataViewType } };
+            IEstimator<ITransformer> toIds = hasMask
+                ? ml.Transforms.CustomMapping<StoredBlock, BlockIds>((stored, ids) => { ids.InputIds = ToInt(stored.InputIds); ids.AttentionMask = ToInt(stored.AttentionMask); }, contractName: null)
+                : ml.Transforms.CustomMapping<StoredIds, BlockIdsOnly>((stored, ids) => ids.InputIds = ToInt(stored.InputIds), contractName: null);
             return new Loaded(data, toIds, $"prepared blocks ('{BlocksColumn}') of {files}", PreparedBlocks: true);
         }
         IEstimator<ITransformer>? toText = column.Value.Type switch
@@ -101,6 +101,17 @@ internal static class TextData
         };
         return new Loaded(data, toText, $"{what} '{textColumn}' of {files}");
     }
+
+    // Parquet lists of ints load as Single vectors (the JSON loader's number type); token ids are Int32.
+    private static int[] ToInt(float[] values) => Array.ConvertAll(values, v => (int)v);
+
+    private class StoredIds { [ColumnName(BlocksColumn), VectorType] public float[] InputIds { get; set; } = []; }
+
+    private sealed class StoredBlock : StoredIds { [ColumnName("attention_mask"), VectorType] public float[] AttentionMask { get; set; } = []; }
+
+    private class BlockIdsOnly { [ColumnName(BlocksColumn), VectorType] public int[] InputIds { get; set; } = []; }
+
+    private sealed class BlockIds : BlockIdsOnly { [ColumnName("attention_mask"), VectorType] public int[] AttentionMask { get; set; } = []; }
 
     // Iterators, not lists: each ML.NET cursor (one per epoch) enumerates them again, reading the files afresh.
     private static IEnumerable<TextRow> LineTexts(IReadOnlyList<string> paths)

@@ -93,4 +93,18 @@ public sealed class PrepareCommandTests
         Assert.AreEqual(1, train.ExitCode);
         StringAssert.Contains(train.Error, "binary data");
     }
+
+    [TestMethod]
+    public void TrainTakesPreparedBlocksWithoutTokenizing()
+    {
+        using var temp = new TempFiles();
+        string sample = temp.PathOf("sample.jsonl");
+        Assert.AreEqual(0, CliRun.InProcess("sample", "--output", sample).ExitCode);
+        string blocks = temp.PathOf("blocks.parquet");
+        Assert.AreEqual(0, CliRun.InProcess("prepare", "--data", sample, "--text-column", "answers.text", "--block-size", "64", "--output", blocks).ExitCode);
+        var run = CliRun.InProcess("train", "--data", blocks, "--size", "tiny", "--max-steps", "2", "--batch-size", "4", "--save-steps", "0", "--output", temp.PathOf("run"));
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.Output, $"Training on prepared blocks ('input_ids') of '{blocks}'");
+        Assert.IsTrue(File.Exists(temp.PathOf("run/model.zip")));
+    }
 }
