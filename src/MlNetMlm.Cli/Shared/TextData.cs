@@ -53,7 +53,8 @@ internal static class TextData
         return formats[0] switch
         {
             DataFormat.Json or DataFormat.JsonLines =>
-                FromColumns(ml, ml.Data.LoadFromJsonLines(paths, new JsonLinesOptions { Flatten = true }), textColumn ?? Column, "JSON field", files, blocks: false),
+                FromColumns(ml, ml.Data.LoadFromJsonLines(paths, new JsonLinesOptions { Flatten = true }), textColumn ?? Column,
+                    formats[0] == DataFormat.JsonLines ? "JSONL field" : "JSON field", files, blocks: false),
             DataFormat.Parquet => LoadParquet(ml, paths, textColumn, files),
             DataFormat.Csv => new Loaded(ml.Data.LoadFromEnumerable(CsvTexts(paths, textColumn ?? Column)), null, $"CSV column '{textColumn ?? Column}' of {files}"),
             _ => new Loaded(ml.Data.LoadFromEnumerable(LineTexts(paths)), null, $"lines of {files}"),

@@ -138,34 +138,25 @@ internal sealed class ParquetDataView : IDataView
 }
 
 /// <summary>One pass over a <see cref="ParquetDataView"/>: files in order, a row group at a time.</summary>
-internal sealed class ParquetCursor : DataViewRowCursor
+internal sealed class ParquetCursor : SlotCursor
 {
     private readonly ParquetDataView _parent;
     private readonly int[] _active;           // indices of the active columns
     private readonly JsonSlot[] _slots;
-    private readonly Delegate?[] _getters;
     private int _file = -1;
     private ParquetFileReader? _reader;
     private int _group;
     private ParquetRowGroup? _rows;
     private long _row;
-    private long _position = -1;
 
-    public ParquetCursor(ParquetDataView parent, IEnumerable<DataViewSchema.Column> active)
+    public ParquetCursor(ParquetDataView parent, IEnumerable<DataViewSchema.Column> active) : base(parent.Schema, parent.Columns.Count)
     {
         _parent = parent;
         _slots = parent.Columns.Select(_ => new JsonSlot()).ToArray();
-        _getters = new Delegate?[parent.Columns.Count];
         _active = active.Select(c => c.Index).Distinct().Order().ToArray();
         foreach (int i in _active)
-            _getters[i] = JsonColumnTypes.Getter(parent.Columns[i].Column.Kind, parent.Options.UseDouble, _slots[i], static () => { });
+            Getters[i] = JsonColumnTypes.Getter(parent.Columns[i].Column.Kind, parent.Options.UseDouble, _slots[i], static () => { });
     }
-
-    public override DataViewSchema Schema => _parent.Schema;
-
-    public override long Position => _position;
-
-    public override long Batch => 0;
 
     public override bool MoveNext()
     {
@@ -173,7 +164,7 @@ internal sealed class ParquetCursor : DataViewRowCursor
             if (!NextRowGroup()) return false;
         foreach (int i in _active) _rows.Read(_parent.Columns[i].Field, _parent.Columns[i].Column.Kind, _slots[i]);
         _row++;
-        _position++;
+        RowPosition++;
         return true;
     }
 
@@ -199,17 +190,6 @@ internal sealed class ParquetCursor : DataViewRowCursor
         }
         _row = 0;
         return true;
-    }
-
-    public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);
-
-    public override bool IsColumnActive(DataViewSchema.Column column) => _getters[column.Index] is not null;
-
-    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-    {
-        var getter = _getters[column.Index] ?? throw new InvalidOperationException($"Column '{column.Name}' was not requested as active for this cursor.");
-        return getter as ValueGetter<TValue>
-            ?? throw new InvalidOperationException($"Column '{column.Name}' holds {column.Type}, not {typeof(TValue).Name}.");
     }
 
     protected override void Dispose(bool disposing)
