@@ -57,6 +57,11 @@ public sealed class JsonArrayLoaderTests
         var m = Assert.ThrowsExactly<JsonLinesFormatException>(() => ml.Data.LoadFromJsonLines(mismatch, new JsonLinesOptions { InferenceRows = 1 }).GetColumn<float>("n").ToArray());
         StringAssert.StartsWith(m.Message, $"{mismatch}:3:2: field 'n' should be a number");
 
+        // the same on the element's first line: columns count from the start of the line, not of the element
+        string sameLine = temp.Write("same.json", "[{\"n\": 1}, {\"n\": \"x\"}]");
+        var s = Assert.ThrowsExactly<JsonLinesFormatException>(() => ml.Data.LoadFromJsonLines(sameLine, new JsonLinesOptions { InferenceRows = 1 }).GetColumn<float>("n").ToArray());
+        StringAssert.StartsWith(s.Message, $"{sameLine}:1:18: field 'n' should be a number");
+
         // cut short, and trailing text after the array
         var cut = Assert.ThrowsExactly<JsonLinesFormatException>(() => ml.Data.LoadFromJsonLines(temp.Write("cut.json", "[{\"a\": \"x\"},\n {\"a\": \"y\"")).GetColumn<string>("a").ToArray());
         StringAssert.Contains(cut.Message, "cut.json:2:");
