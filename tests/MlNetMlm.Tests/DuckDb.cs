@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace MlNetMlm.Tests;
 
 /// <summary>
@@ -25,47 +23,25 @@ internal static class DuckDb
     public static List<string> Query(string sql)
     {
         Install();
-        var (code, output, error) = Run("node", Folder, Path.Combine(Folder, "query.mjs"), sql);
+        var (code, output, error) = ExternalTool.Run("node", Path.Combine(Folder, "query.mjs"), sql);
         if (code != 0) Assert.Fail($"DuckDB query failed: {error}");
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
     }
 
     private static void Install()
     {
-        if (!Works("node", "--version") || !Works("npm", "--version"))
-        {
-            string reason = "SKIPPED: node or npm is missing, so DuckDB (npm @duckdb/node-api) cannot check the Parquet files.";
-            Console.WriteLine(reason);
-            Assert.Inconclusive(reason);
-        }
+        ExternalTool.Run("node", "--version"); // skips, with a printed reason, where node or npm is missing
+        ExternalTool.Run("npm", "--version");
         Directory.CreateDirectory(Folder);
         File.WriteAllText(Path.Combine(Folder, "query.mjs"), Script);
         if (File.Exists(Path.Combine(Folder, "node_modules", "@duckdb", "node-api", "package.json"))) return;
         if (!File.Exists(Path.Combine(Folder, "package.json"))) File.WriteAllText(Path.Combine(Folder, "package.json"), """{ "name": "mlnetmlm-tests-duckdb", "private": true }""");
-        var (code, _, error) = Run("npm", Folder, "install", "--no-audit", "--no-fund", "--silent", $"@duckdb/node-api@{Version}");
+        var (code, _, error) = ExternalTool.Run("npm", "--prefix", Folder, "install", "--no-audit", "--no-fund", "--silent", $"@duckdb/node-api@{Version}");
         if (code != 0)
         {
             string reason = $"SKIPPED: npm could not install @duckdb/node-api@{Version}: {error.Trim()}";
             Console.WriteLine(reason);
             Assert.Inconclusive(reason);
         }
-    }
-
-    private static bool Works(string program, string argument)
-    {
-        try { return Run(program, null, argument).Code == 0; }
-        catch (System.ComponentModel.Win32Exception) { return false; }
-    }
-
-    private static (int Code, string Output, string Error) Run(string program, string? directory, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (directory is not null) start.WorkingDirectory = directory;
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output, error.Result);
     }
 }
