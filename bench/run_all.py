@@ -86,11 +86,7 @@ def tokenizer_bench(a):
 def prep_bench(a):
     src = os.path.join(SHARED, 'corpora', 'sotu-eli5-shaped.jsonl')
     x10 = os.path.join(WORK, 'sotu-eli5-shaped.x10.jsonl')
-    with open(src, 'rb') as f:
-        data = f.read()
-    with open(x10, 'wb') as f:
-        for _ in range(10):
-            f.write(data if data.endswith(b'\n') else data + b'\n')
+    prep_bench_corpus(src, x10)
     tok_dir = os.path.join(SHARED, 'roberta-base')
     ones, tens = [], []
     for _ in range(a.rounds):
@@ -99,6 +95,61 @@ def prep_bench(a):
     return dict(one=ones, ten=tens,
                 time_ratio=med([t['seconds'] / o['seconds'] for o, t in zip(ones, tens)]),
                 rss_ratio=med([t['peak_rss_bytes'] / o['peak_rss_bytes'] for o, t in zip(ones, tens)]))
+
+
+def parquet_bench(a):
+    """The same SOTU rows from JSON Lines and from Parquet (zstd pages), side by side in each round."""
+    src = os.path.join(SHARED, 'corpora', 'sotu-eli5-shaped.jsonl')
+    parquet = os.path.join(SHARED, 'eli5-formats', 'sotu-eli5-shaped.parquet')
+    tok_dir = os.path.join(SHARED, 'roberta-base')
+    ones, pqs = [], []
+    for _ in range(a.rounds):
+        ones.append(run([CLI, 'bench', 'prep', '--data', rel(src), '--tokenizer', rel(tok_dir), '--json']))
+        pqs.append(run([CLI, 'bench', 'prep', '--data', rel(parquet), '--tokenizer', rel(tok_dir), '--json']))
+    return dict(one=ones, parquet=pqs,
+                read_ratio=med([q['read_text_chars_per_second'] / o['read_text_chars_per_second'] for o, q in zip(ones, pqs)]),
+                prep_ratio=med([o['seconds'] / q['seconds'] for o, q in zip(ones, pqs)]))
+
+
+def peak_rss_of(cmd):
+    """Runs a command to the end; its own peak RSS in bytes (wait4's rusage of that one child)."""
+    if REPLAY:
+        saved = REPLAY.pop(0)
+        RAW.append(saved)
+        return saved['result']['peak_rss_bytes']
+    print('  $ ' + ' '.join(cmd), file=sys.stderr, flush=True)
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        sys.exit(f'failed: {" ".join(cmd)}: {proc.stderr.read().decode()[-2000:]}')
+    RAW.append({'command': cmd, 'result': {'peak_rss_bytes': usage.ru_maxrss * 1024}})
+    return usage.ru_maxrss * 1024
+
+
+def trainmem_bench(a):
+    """Peak RSS of `train` (tiny model, a few steps, no held-out split) on SOTU 1x and 10x: the pass over the data is the part that grows."""
+    src = os.path.join(SHARED, 'corpora', 'sotu-eli5-shaped.jsonl')
+    x10 = os.path.join(WORK, 'sotu-eli5-shaped.x10.jsonl')
+    if not os.path.exists(x10):
+        prep_bench_corpus(src, x10)
+    out = os.path.join(WORK, 'trainmem')
+    def train(data):
+        return peak_rss_of([CLI, 'train', '--data', rel(data), '--text-column', 'answers.text', '--size', 'tiny', '--max-steps', '4',
+                            '--eval-fraction', '0', '--save-steps', '0', '--output', rel(out), '--overwrite'])
+    ones, tens = [], []
+    for _ in range(a.rounds):
+        ones.append(train(src))
+        tens.append(train(x10))
+    shutil.rmtree(out, ignore_errors=True)
+    return dict(one=med(ones), ten=med(tens), ratio=med([t / o for o, t in zip(ones, tens)]))
+
+
+def prep_bench_corpus(src, x10):
+    with open(src, 'rb') as f:
+        data = f.read()
+    with open(x10, 'wb') as f:
+        for _ in range(10):
+            f.write(data if data.endswith(b'\n') else data + b'\n')
 
 
 def train_args(a):
@@ -214,6 +265,13 @@ def table(a, results):
         L.append(f"| 4 | fill-mask, one sentence ({m['single_tokens']} tokens), latency | {m['ours_ms']:.1f} ms | {m['peer_ms']:.1f} ms | **{m['latency_ratio']:.2f}×** | — |")
         L.append(f"| 4 | fill-mask, batch of 64 (padded to {m['padded']}) | {m['ours_sps']:.1f} sentences/s | {m['peer_sps']:.1f} sentences/s | **{m['batch_ratio']:.2f}×** | — |")
         L.append(f"| 4 | fill-mask, PyTorch run with OMP_WAIT_POLICY=PASSIVE | {m['ours_ms']:.1f} ms; {m['ours_sps']:.1f} sentences/s | {m['passive_ms']:.1f} ms; {m['passive_sps']:.1f} sentences/s | **{m['passive_latency_ratio']:.2f}×**; **{m['passive_batch_ratio']:.2f}×** | — |")
+    if 'parquet' in results:
+        p = results['parquet']
+        q = p['parquet']
+        L.append(f"| 2 | reading the text (load→flatten, every answers.text), SOTU: Parquet (zstd) vs JSON Lines | Parquet {med([x['read_text_chars_per_second'] for x in q]) / 1e6:.1f} M chars/s ({med([x['read_seconds'] for x in q]):.2f} s) | JSONL {med([x['read_text_chars_per_second'] for x in p['one']]) / 1e6:.1f} M chars/s ({med([x['read_seconds'] for x in p['one']]):.2f} s) | **{p['read_ratio']:.2f}×**; whole prep from Parquet {p['prep_ratio']:.2f}× the JSONL path's speed | ≥ 1.0× |")
+    if 'trainmem' in results:
+        t = results['trainmem']
+        L.append(f"| 5 | peak RSS of `train` (tiny model, 4 steps) on SOTU 1× vs 10× | 1×: {mib(t['one'])}, 10×: {mib(t['ten'])} | — | 10×/1×: **{t['ratio']:.2f}** (flat = 1) | flat |")
     if 'train' in results:
         r = results['train']
         L.append(f"| 5 | peak RSS while training (row 3) | sparse {mib(r['ours_sparse']['rss'])}, dense {mib(r['ours_dense']['rss'])}; growth over measured steps ≤ {mib(max(r['ours_sparse']['growth'], r['ours_dense']['growth']))} | dense {mib(r['torch_dense']['rss'])}, sparse {mib(r['torch_sparse']['rss'])} | ours sparse ÷ PyTorch dense: **{r['rss_ratio']:.2f}** (lower = ours smaller) | — |")
@@ -245,7 +303,7 @@ def main():
     p.add_argument('--rounds', type=int, default=3)
     p.add_argument('--steps', type=int, default=5)
     p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--only', default='tokenizer,prep,train,fillmask')
+    p.add_argument('--only', default='tokenizer,prep,train,fillmask,parquet,trainmem')
     p.add_argument('--no-readme', action='store_true')
     p.add_argument('--replay', help='rebuild the table from a saved results file (bench/results/latest.json) instead of running')
     a = p.parse_args()
@@ -258,7 +316,10 @@ def main():
     if not os.path.isdir(SHARED):
         sys.exit(f'{SHARED} not found: the corpora and tokenizer files are read from ../shared/data beside the repository.')
     results = {}
-    for name, fn in [('tokenizer', tokenizer_bench), ('prep', prep_bench), ('train', train_bench), ('fillmask', fillmask_bench)]:
+    for name, fn in [('tokenizer', tokenizer_bench), ('prep', prep_bench), ('train', train_bench), ('fillmask', fillmask_bench),
+                     ('parquet', parquet_bench), ('trainmem', trainmem_bench)]:
+        if a.replay and not REPLAY:
+            break  # a saved file from before the later comparisons existed
         if name in a.only.split(','):
             print(f'== {name}', file=sys.stderr, flush=True)
             results[name] = fn(a)

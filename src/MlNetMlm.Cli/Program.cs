@@ -28,6 +28,7 @@ public static class Program
             DemoCommand.Create(cli),
             TrainCommand.Create(cli),
             EvaluateCommand.Create(cli),
+            PrepareCommand.Create(cli),
             FillMaskCommand.Create(cli),
             ServeCommand.Create(cli),
             ExportCommand.Create(cli),

@@ -16,9 +16,9 @@ internal static class EvaluateCommand
     public static Command Create(CliContext cli)
     {
         var model = new Option<string>("--model") { Description = "Model zip from train/demo, or a Hugging Face model folder.", Required = true };
-        var data = new Option<string[]>("--data") { Description = "Evaluation files (.jsonl, .csv or text).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var data = new Option<string[]>("--data") { Description = "Evaluation files: .parquet (prepared blocks too), .json/.json.gz, .jsonl/.jsonl.gz, .csv or .txt.", Required = true, AllowMultipleArgumentsPerToken = true };
         var textColumn = new Option<string?>("--text-column") { Description = "JSONL field (dotted path) or CSV column. Default: text." };
-        var format = new Option<string?>("--format") { Description = "jsonl, csv or text (default: from the file extension)." };
+        var format = new Option<string?>("--format") { Description = "parquet, json, jsonl, csv or text (default: from the file extension)." };
         format.AcceptOnlyFromAmong(TextData.Formats);
         var blockSize = new Option<int>("--block-size") { Description = "Tokens per block (at most what the model takes).", DefaultValueFactory = _ => 128 };
         var mlmProbability = new Option<double>("--mlm-probability") { Description = "Share of tokens masked.", DefaultValueFactory = _ => 0.15 };
@@ -51,7 +51,7 @@ internal static class EvaluateCommand
         if (blockSize > config.MaxSequenceLength)
             throw new CliException($"--block-size {blockSize} is longer than the model takes ({config.MaxSequenceLength} tokens).");
 
-        var prepare = BlockPreparation.Create(ml, loaded.ToText, model.Tokenizer, blockSize, lineByLine, mlmProbability, seed);
+        var prepare = BlockPreparation.Create(ml, loaded.ToText, model.Tokenizer, blockSize, lineByLine, mlmProbability, seed, loaded.PreparedBlocks);
         var blocks = prepare.Fit(loaded.Data).Transform(loaded.Data);
         EvaluationEntry result;
         try

@@ -19,10 +19,10 @@ internal static class TrainCommand
 
     public static Command Create(CliContext cli)
     {
-        var data = new Option<string[]>("--data", "--train-file") { Description = "Training files (.jsonl/.jsonl.gz, .csv, or text with one example a line).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var data = new Option<string[]>("--data", "--train-file") { Description = "Training files: .parquet (prepared blocks too), .json/.json.gz (array or lines), .jsonl/.jsonl.gz, .csv, or .txt with one example a line.", Required = true, AllowMultipleArgumentsPerToken = true };
         var validation = new Option<string[]>("--validation-file") { Description = "Evaluation files (same format and --text-column as --train-file); instead of holding out --eval-fraction.", AllowMultipleArgumentsPerToken = true };
         var textColumn = new Option<string?>("--text-column") { Description = "JSONL field (dotted path, e.g. answers.text; a list of strings is joined with a space) or CSV column. Default: text." };
-        var format = new Option<string?>("--format") { Description = "jsonl, csv or text (default: from the file extension; unknown extensions are text)." };
+        var format = new Option<string?>("--format") { Description = "parquet, json, jsonl, csv or text (default: from the file extension; an unknown extension is an error)." };
         format.AcceptOnlyFromAmong(TextData.Formats);
         var model = new Option<string?>("--model", "--model-name-or-path") { Description = "Hugging Face checkpoint folder to fine-tune (its tokenizer files are used)." };
         var config = new Option<string?>("--config", "--config-name") { Description = "config.json of a model to train from scratch (vocab size and special ids come from the tokenizer)." };
@@ -205,6 +205,7 @@ internal static class TrainCommand
             Tokenizer = tokenizer,
             BlockSize = s.BlockSize,
             LineByLine = s.LineByLine,
+            PreparedBlocks = loaded.PreparedBlocks,
             MlmProbability = s.MlmProbability,
             Options = options,
             OutputDirectory = outDir,

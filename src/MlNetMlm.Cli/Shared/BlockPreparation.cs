@@ -6,17 +6,18 @@ using MlNetMlm.Tokenization;
 
 namespace MlNetMlm.Cli.Shared;
 
-/// <summary>text → token ids → blocks → masks: the preparation that training and evaluation share.</summary>
+/// <summary>text → token ids → blocks → masks: the preparation that training and evaluation share (prepared blocks: masks only).</summary>
 internal static class BlockPreparation
 {
     public static EstimatorChain<ITransformer> Create(MLContext ml, IEstimator<ITransformer>? toText, RobertaTokenizer tokenizer,
-        int blockSize, bool lineByLine, double mlmProbability, int seed)
+        int blockSize, bool lineByLine, double mlmProbability, int seed, bool preparedBlocks = false)
     {
         var masking = MaskTokensOptions.ForTokenizer(tokenizer);
         masking.MlmProbability = mlmProbability;
         masking.Seed = seed;
         var chain = new EstimatorChain<ITransformer>();
         if (toText is not null) chain = chain.Append<ITransformer>(toText);
+        if (preparedBlocks) return chain.Append<ITransformer>(ml.Transforms.MaskTokens(masking));
         return chain
             .Append<ITransformer>(ml.Transforms.Text.TokenizeRoberta("input_ids", TextData.Column, tokenizer))
             .Append<ITransformer>(ml.Transforms.GroupTexts(new GroupTextsOptions

@@ -1,20 +1,26 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetMlm.Loading;
 
 namespace MlNetMlm.Cli.Shared;
 
 /// <summary>
-/// Reads training or evaluation text from JSON Lines, CSV or plain-text files as an <see cref="IDataView"/>
-/// plus the steps that make its scalar text column <see cref="Column"/>: a JSONL field by dotted path (nested
-/// objects flattened; a list of strings joined with a space), a CSV column by header name, or one example per
-/// non-blank line of a text file.
+/// Reads training or evaluation text from Parquet, JSON (arrays or lines), CSV or plain-text files (the format by
+/// the library's rule, <see cref="DataFormats"/>) as an <see cref="IDataView"/> plus the steps that make its scalar
+/// text column <see cref="Column"/>: a JSON field or Parquet column by dotted path (nested objects and structs
+/// flattened; a list of strings joined with a space), a CSV column by header name, or one example per non-blank
+/// line of a text file. A Parquet file with an <c>input_ids</c> list column is prepared blocks.
 /// </summary>
 internal static class TextData
 {
     /// <summary>The text column every command tokenizes.</summary>
     public const string Column = MlNetMlm.DataView.ColumnNames.Text;
 
-    public static readonly string[] Formats = ["jsonl", "csv", "text"];
+    /// <summary>The names <c>--format</c> takes (the library's one rule: <see cref="DataFormats"/>).</summary>
+    public static readonly string[] Formats = [.. DataFormats.Names];
+
+    /// <summary>The column that marks prepared blocks (<c>mlnet-mlm prepare</c>'s output, or 🤗 run_mlm's group_texts): token ids, no text.</summary>
+    public const string BlocksColumn = "input_ids";
 
     public sealed class TextRow
     {
@@ -22,41 +28,70 @@ internal static class TextData
         public string Text { get; set; } = "";
     }
 
-    public sealed record Loaded(IDataView Data, IEstimator<ITransformer>? ToText, string Description);
+    /// <summary>
+    /// What was loaded: the data, the steps that make <see cref="Column"/> from it (null when it is there already),
+    /// and whether it is prepared blocks (an <see cref="BlocksColumn"/> list of ids, Int32 already) that skip tokenizing and grouping.
+    /// </summary>
+    public sealed record Loaded(IDataView Data, IEstimator<ITransformer>? ToText, string Description, bool PreparedBlocks = false);
 
     public static Loaded Load(MLContext ml, IReadOnlyList<string> paths, string? format, string? textColumn)
     {
         if (paths.Count == 0) throw new CliException("no data file given (--data FILE).");
         foreach (var path in paths)
             if (!File.Exists(path)) throw new CliException(Directory.Exists(path) ? $"'{path}' is a folder; --data takes files." : $"data file '{path}' not found.");
-        var formats = paths.Select(p => format ?? FormatOf(p)).Distinct().ToList();
+        List<DataFormat> formats;
+        try
+        {
+            formats = paths.Select(p => DataFormats.Of(p, format)).Distinct().ToList();
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            throw new CliException(e.Message);
+        }
         if (formats.Count > 1) throw new CliException($"the data files have different formats ({string.Join(", ", formats)}); give files of one format, or --format.");
         string files = string.Join(", ", paths.Select(p => $"'{p}'"));
         return formats[0] switch
         {
-            "jsonl" => LoadJsonLines(ml, paths, textColumn ?? Column, files),
-            "csv" => new Loaded(ml.Data.LoadFromEnumerable(CsvTexts(paths, textColumn ?? Column)), null, $"CSV column '{textColumn ?? Column}' of {files}"),
-            "text" => new Loaded(ml.Data.LoadFromEnumerable(LineTexts(paths)), null, $"lines of {files}"),
-            var other => throw new CliException($"unknown format '{other}'; use jsonl, csv or text."),
+            DataFormat.Json or DataFormat.JsonLines =>
+                FromColumns(ml, ml.Data.LoadFromJsonLines(paths, new JsonLinesOptions { Flatten = true }), textColumn ?? Column,
+                    formats[0] == DataFormat.JsonLines ? "JSONL field" : "JSON field", files, blocks: false),
+            DataFormat.Parquet => LoadParquet(ml, paths, textColumn, files),
+            DataFormat.Csv => new Loaded(ml.Data.LoadFromEnumerable(CsvTexts(paths, textColumn ?? Column)), null, $"CSV column '{textColumn ?? Column}' of {files}"),
+            _ => new Loaded(ml.Data.LoadFromEnumerable(LineTexts(paths)), null, $"lines of {files}"),
         };
     }
 
-    /// <summary>The format a file's name suggests: .jsonl/.json(.gz) → jsonl, .csv → csv, anything else → text.</summary>
-    public static string FormatOf(string path)
+    private static Loaded LoadParquet(MLContext ml, IReadOnlyList<string> paths, string? textColumn, string files)
     {
-        string name = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? path[..^3] : path;
-        string ext = Path.GetExtension(name).ToLowerInvariant();
-        return ext switch { ".jsonl" or ".json" or ".ndjson" => "jsonl", ".csv" => "csv", _ => "text" };
+        IDataView data;
+        try
+        {
+            data = ml.Data.LoadFromParquet(paths, new ParquetOptions { Flatten = true });
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CliException(e.Message);
+        }
+        // Prepared blocks: token ids already grouped; read as numbers, converted back to Int32 ids.
+        bool blocks = textColumn is null && data.Schema.GetColumnOrNull(BlocksColumn) is { Type: VectorDataViewType { ItemType: NumberDataViewType } };
+        return FromColumns(ml, data, blocks ? BlocksColumn : textColumn ?? Column, "Parquet column", files, blocks);
     }
 
-    private static Loaded LoadJsonLines(MLContext ml, IReadOnlyList<string> paths, string textColumn, string files)
+    private static Loaded FromColumns(MLContext ml, IDataView data, string textColumn, string what, string files, bool blocks)
     {
-        var data = ml.Data.LoadFromJsonLines(paths, new Loading.JsonLinesOptions { Flatten = true });
         var column = data.Schema.GetColumnOrNull(textColumn);
         if (column is null)
         {
             var present = data.Schema.Where(c => !c.IsHidden).Select(c => c.Name);
             throw new CliException($"column '{textColumn}' not found in {files}; columns present: {string.Join(", ", present)}. Choose one with --text-column (nested fields by dotted path, e.g. answers.text).");
+        }
+        if (blocks)
+        {
+            bool hasMask = data.Schema.GetColumnOrNull("attention_mask") is { Type: VectorDataViewType { ItemType: NumberDataViewType } };
+            IEstimator<ITransformer> toIds = hasMask
+                ? ml.Transforms.CustomMapping<StoredBlock, BlockIds>((stored, ids) => { ids.InputIds = ToInt(stored.InputIds); ids.AttentionMask = ToInt(stored.AttentionMask); }, contractName: null)
+                : ml.Transforms.CustomMapping<StoredIds, BlockIdsOnly>((stored, ids) => ids.InputIds = ToInt(stored.InputIds), contractName: null);
+            return new Loaded(data, toIds, $"prepared blocks ('{BlocksColumn}') of {files}", PreparedBlocks: true);
         }
         IEstimator<ITransformer>? toText = column.Value.Type switch
         {
@@ -65,8 +100,19 @@ internal static class TextData
             TextDataViewType => ml.Transforms.CopyColumns(Column, textColumn),
             var type => throw new CliException($"column '{textColumn}' of {files} holds {type}, not text or a list of texts."),
         };
-        return new Loaded(data, toText, $"JSONL field '{textColumn}' of {files}");
+        return new Loaded(data, toText, $"{what} '{textColumn}' of {files}");
     }
+
+    // Parquet lists of ints load as Single vectors (the JSON loader's number type); token ids are Int32.
+    private static int[] ToInt(float[] values) => Array.ConvertAll(values, v => (int)v);
+
+    private class StoredIds { [ColumnName(BlocksColumn), VectorType] public float[] InputIds { get; set; } = []; }
+
+    private sealed class StoredBlock : StoredIds { [ColumnName("attention_mask"), VectorType] public float[] AttentionMask { get; set; } = []; }
+
+    private class BlockIdsOnly { [ColumnName(BlocksColumn), VectorType] public int[] InputIds { get; set; } = []; }
+
+    private sealed class BlockIds : BlockIdsOnly { [ColumnName("attention_mask"), VectorType] public int[] AttentionMask { get; set; } = []; }
 
     // Iterators, not lists: each ML.NET cursor (one per epoch) enumerates them again, reading the files afresh.
     private static IEnumerable<TextRow> LineTexts(IReadOnlyList<string> paths)

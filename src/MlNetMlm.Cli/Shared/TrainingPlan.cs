@@ -26,6 +26,9 @@ internal sealed class TrainingPlan
 
     public bool LineByLine { get; init; }
 
+    /// <summary>The data is prepared blocks (<c>input_ids</c>): no tokenizing or grouping, only masking.</summary>
+    public bool PreparedBlocks { get; init; }
+
     public double MlmProbability { get; init; } = 0.15;
 
     public required MaskedLmTrainerOptions Options { get; init; }

@@ -36,7 +36,7 @@ internal static class TrainingSession
     {
         var clock = Stopwatch.StartNew();
         var tokenizer = plan.Tokenizer;
-        var prepare = BlockPreparation.Create(ml, plan.ToText, tokenizer, plan.BlockSize, plan.LineByLine, plan.MlmProbability, plan.Options.Seed);
+        var prepare = BlockPreparation.Create(ml, plan.ToText, tokenizer, plan.BlockSize, plan.LineByLine, plan.MlmProbability, plan.Options.Seed, plan.PreparedBlocks);
         var prepared = prepare.Fit(plan.TrainText);
         var train = prepared.Transform(plan.TrainText);
         if (plan.MaxTrainSamples is { } maxTrain) train = ml.Data.TakeRows(train, maxTrain);

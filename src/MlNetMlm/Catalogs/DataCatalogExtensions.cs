@@ -43,4 +43,36 @@ public static class DataCatalogExtensions
         ArgumentNullException.ThrowIfNull(catalog);
         return ExactSplit.Split(data, testFraction, seed ?? CatalogEnvironment.Of(catalog).Register(nameof(ExactTrainTestSplit)).Rand.Next());
     }
+
+    /// <summary>
+    /// Reads a Parquet file into a streaming <see cref="IDataView"/>, one row group at a time (memory about one
+    /// row group; only the columns a cursor asks for are read). Columns follow the JSON loader's model
+    /// (<see cref="Json.JsonColumnKind"/>): strings → text, numbers → Single (or Double), lists of strings or numbers →
+    /// vectors, structs → JSON text that <c>FlattenJson</c> splits (or dotted columns with <see cref="ParquetOptions.Flatten"/>),
+    /// lists of lists and lists of structs → JSON text; nulls as the JSON loader's missing values. A file that is not
+    /// Parquet, a missing column or a type that cannot be read is an <see cref="InvalidDataException"/> naming file,
+    /// column and type, raised here, before any rows are read.
+    /// </summary>
+    public static IDataView LoadFromParquet(this DataOperationsCatalog catalog, string path, ParquetOptions? options = null) =>
+        catalog.LoadFromParquet([path], options);
+
+    /// <summary>Reads several Parquet files with the same columns, one after the other, as one streaming <see cref="IDataView"/>.</summary>
+    public static IDataView LoadFromParquet(this DataOperationsCatalog catalog, IEnumerable<string> paths, ParquetOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(paths);
+        return ParquetDataView.Create(CatalogEnvironment.Of(catalog), paths.ToList(), options);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="data"/> as a Parquet file (snappy pages, row groups of 8,192 rows), streaming: text,
+    /// Boolean, Single, Double, Int32 and Int64 columns and vectors of them (a vector becomes a Parquet list, e.g.
+    /// <c>list&lt;int32&gt;</c>). The file appears only when complete (written to a temporary file, then renamed over
+    /// <paramref name="path"/>). <paramref name="rowsWritten"/> hears the row count after each row group. Returns the rows written.
+    /// </summary>
+    public static long SaveAsParquet(this DataOperationsCatalog catalog, IDataView data, string path, IProgress<long>? rowsWritten = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return ParquetSaver.Save(data, path, rowsWritten);
+    }
 }

@@ -11,39 +11,30 @@ namespace MlNetMlm.Loading;
 /// column is checked, so whether a line is bad does not depend on which columns are asked for; only the
 /// active ones are decoded.
 /// </summary>
-internal sealed class JsonLinesCursor : DataViewRowCursor
+internal sealed class JsonLinesCursor : SlotCursor
 {
     private const int ReasonsShown = 5;
 
     private readonly JsonLinesDataView _parent;
     private readonly JsonLineSource _lines;
     private readonly JsonSlot[] _slots;
-    private readonly Delegate?[] _getters;
     private readonly List<string> _reasons = [];
-    private long _position = -1;
     private int _skipped;
     private bool _reported;
 
-    public JsonLinesCursor(JsonLinesDataView parent, IEnumerable<DataViewSchema.Column> active)
+    public JsonLinesCursor(JsonLinesDataView parent, IEnumerable<DataViewSchema.Column> active) : base(parent.Schema, parent.Columns.Count)
     {
         _parent = parent;
         _lines = new JsonLineSource(parent.Inputs);
         _slots = parent.Columns.Select(_ => new JsonSlot()).ToArray();
-        _getters = new Delegate?[parent.Columns.Count];
         foreach (var slot in _slots) slot.Active = false;
         foreach (var column in active)
         {
             _slots[column.Index].Active = true;
             var kind = parent.Columns[column.Index].Kind;
-            _getters[column.Index] = JsonColumnTypes.Getter(kind, parent.Options.UseDouble, _slots[column.Index], static () => { });
+            Getters[column.Index] = JsonColumnTypes.Getter(kind, parent.Options.UseDouble, _slots[column.Index], static () => { });
         }
     }
-
-    public override DataViewSchema Schema => _parent.Schema;
-
-    public override long Position => _position;
-
-    public override long Batch => 0;
 
     public override bool MoveNext()
     {
@@ -63,7 +54,7 @@ internal sealed class JsonLinesCursor : DataViewRowCursor
                 if (_reasons.Count < ReasonsShown) _reasons.Add(error.Message);
                 continue;
             }
-            _position++;
+            RowPosition++;
             return true;
         }
         Report();
@@ -77,17 +68,6 @@ internal sealed class JsonLinesCursor : DataViewRowCursor
         _reported = true;
         using var ch = _parent.Host.Start(JsonLinesDataView.Component);
         ch.Warning($"{JsonLinesDataView.Component}: skipped {_skipped} bad line(s); first: {string.Join(" | ", _reasons)}");
-    }
-
-    public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);
-
-    public override bool IsColumnActive(DataViewSchema.Column column) => _getters[column.Index] is not null;
-
-    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-    {
-        var getter = _getters[column.Index] ?? throw new InvalidOperationException($"Column '{column.Name}' was not requested as active for this cursor.");
-        return getter as ValueGetter<TValue>
-            ?? throw new InvalidOperationException($"Column '{column.Name}' holds {column.Type}, not {typeof(TValue).Name}.");
     }
 
     protected override void Dispose(bool disposing)

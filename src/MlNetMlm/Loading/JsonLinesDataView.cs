@@ -113,21 +113,21 @@ internal sealed class JsonLinesDataView : IDataView
         throw new JsonValueMismatchException(at, "the line is not valid UTF-8 (is the file in another encoding?)");
     }
 
-    /// <summary>The error for the current line of <paramref name="lines"/>, with file, line and column.</summary>
+    /// <summary>The error for the current record of <paramref name="lines"/>, with file, line and column.</summary>
     internal static JsonLinesFormatException Describe(JsonLineSource lines, Exception e, bool inferred)
     {
-        var line = lines.Line;
         switch (e)
         {
             case JsonException json:
                 string message = json.Message;
                 int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
                 if (cut > 0) message = message[..cut];
-                return new JsonLinesFormatException(lines.Name, lines.LineNumber, JsonColumnTypes.CharColumn(line, json.BytePositionInLine ?? 0),
-                    $"invalid JSON: {message.TrimEnd()}", e);
+                var (line, column) = lines.Locate(lines.OffsetOf(json.LineNumber ?? 0, json.BytePositionInLine ?? 0));
+                return new JsonLinesFormatException(lines.Name, line, column, $"invalid JSON: {message.TrimEnd()}", e);
             case JsonValueMismatchException mismatch:
                 string hint = inferred ? " (the columns were inferred from the first rows; give JsonLinesOptions.Columns, or set SkipBadLines)" : "";
-                return new JsonLinesFormatException(lines.Name, lines.LineNumber, JsonColumnTypes.CharColumn(line, mismatch.BytePosition), mismatch.Message + hint, e);
+                var (at, col) = lines.Locate(mismatch.BytePosition);
+                return new JsonLinesFormatException(lines.Name, at, col, mismatch.Message + hint, e);
             default:
                 throw new ArgumentException("Not a JSON error.", nameof(e), e);
         }

@@ -13,7 +13,7 @@ internal static class MaskedLmEvaluator
 {
     public static EvaluationEntry Evaluate(RobertaForMaskedLM model, IDataView data, MaskedLmTrainerOptions options, Device device, long step, double epoch, CancellationToken cancel)
     {
-        var blocks = TrainingBlocks.Read(data, options, new Random(options.Seed), "MaskedLmTrainer (evaluation data)", cancel);
+        using var blocks = TrainingBlocks.Read(data, options, new Random(options.Seed), "MaskedLmTrainer (evaluation data)", cancel);
         bool wasTraining = model.training;
         model.eval();
         double lossSum = 0;

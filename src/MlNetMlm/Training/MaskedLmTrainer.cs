@@ -290,6 +290,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
                 SaveCheckpoint(rngAtBoundary, clock, secondsBefore);
             _ch.Info($"Training done: {_state.GlobalStep} steps in {_state.TrainSeconds:F1} s ({metrics.TokensPerSecond:F0} tokens/s).");
 
+            _epochBlocks?.Dispose();
             _model.eval();
             return new MaskedLmTransformer(_model, _tokenizer, new FillMaskOptions { TextColumnName = _o.TextColumnName, TopK = _o.TopK }, metrics, _device)
             {
@@ -297,8 +298,13 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             };
         }
 
-        private List<TrainingBlock> ReadEpoch(IDataView input, int epoch, CancellationToken cancel) =>
-            TrainingBlocks.Read(input, _o, new Random(EpochSeed(_o.Seed, epoch)), Component, cancel);
+        private EpochBlocks? _epochBlocks; // one pass in a temporary file; the previous pass's is deleted
+
+        private EpochBlocks ReadEpoch(IDataView input, int epoch, CancellationToken cancel)
+        {
+            _epochBlocks?.Dispose();
+            return _epochBlocks = TrainingBlocks.Read(input, _o, new Random(EpochSeed(_o.Seed, epoch)), Component, cancel);
+        }
 
         private static byte[] RngState()
         {

@@ -79,9 +79,8 @@ public sealed partial class CliCommandTests
         using var files = new TempFiles();
         string dat = files.Write("data.dat", File.ReadAllText(s_data));
         string[] args = ["train", "--data", dat, "--text-column", "answers.text", "--size", "tiny", "--max-steps", "1", "--eval-fraction", "0", "--block-size", "32"];
-        var asText = CliRun.InProcess([.. args, "--output", files.PathOf("text")]);
-        Assert.AreEqual(0, asText.ExitCode, asText.ToString());
-        Assert.IsFalse(asText.Output.Contains("JSONL field"), "the control: an unknown extension is read as text lines");
+        var unknown = CliRun.InProcess([.. args, "--output", files.PathOf("text")]);
+        CliRun.AssertOneLineError(unknown, "the extension does not say the format", "train"); // the control: an unknown extension is refused
         var asJsonl = CliRun.InProcess([.. args, "--output", files.PathOf("jsonl"), "--format", "jsonl"]);
         Assert.AreEqual(0, asJsonl.ExitCode, asJsonl.ToString());
         StringAssert.Contains(asJsonl.Output, "JSONL field 'answers.text'", "--format jsonl");
@@ -132,9 +131,9 @@ public sealed partial class CliCommandTests
         Assert.AreEqual(1, zero.ExitCode, zero.ToString());
         StringAssert.Contains(zero.Error, "atch");
 
-        // --format: the same JSONL under an extension that would be read as text.
+        // --format: the same JSONL under an extension that does not say the format.
         string dat = files.Write("data.dat", File.ReadAllText(s_data));
-        var asText = EvaluateJson("--data", dat, "--text-column", "answers.text", "--block-size", "32");
+        var asText = EvaluateJson("--data", dat, "--format", "text", "--text-column", "answers.text", "--block-size", "32");
         Assert.AreNotEqual(baseline.GetRawText(), asText.GetRawText(), "the control: read as text lines, the JSON itself is the text");
         var formatted = EvaluateJson("--data", dat, "--format", "jsonl", "--text-column", "answers.text", "--block-size", "32");
         Assert.AreEqual(baseline.GetRawText(), formatted.GetRawText(), "--format jsonl reads it as the .jsonl file");
