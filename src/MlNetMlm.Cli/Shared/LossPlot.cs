@@ -1,3 +1,4 @@
+using MlNetMlm.Metrics;
 using MlNetMlm.Training;
 using ScottPlot;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace MlNetMlm.Training;
+namespace MlNetMlm.Metrics;
 
 /// <summary>One logged training interval: mean loss over the steps since the previous entry.</summary>
 public sealed record TrainLogEntry(long Step, double Epoch, double Loss, double LearningRate);
