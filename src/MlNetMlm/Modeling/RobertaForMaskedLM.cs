@@ -24,6 +24,9 @@ public sealed class RobertaForMaskedLM : nn.Module<Tensor, Tensor?, Tensor>
 
     public RobertaConfig Config { get; }
 
+    // Every model is built through here: TorchSharp's native libraries are loaded (our way) before the first module.
+    static RobertaForMaskedLM() => Interop.TorchRuntime.EnsureLoaded();
+
     /// <summary>
     /// Builds the module tree with TorchSharp's default initialisation, in the current default dtype
     /// (float32 unless changed). <c>to(dtype)</c> and <c>to(device)</c> keep the tie and every key,
