@@ -62,8 +62,12 @@ public sealed class MaskedLmTrainingStep : IDisposable
         return (Accumulate(batch.InputIds, batch.AttentionMask, batch.Labels, batchesInStep), batch.TokenCount);
     }
 
-    /// <summary>Forward, loss and backward of one of the step's <paramref name="batchesInStep"/> batches (the gradient of loss / batchesInStep).</summary>
-    internal float? Accumulate(Tensor inputIds, Tensor? attentionMask, Tensor labels, int batchesInStep)
+    /// <summary>
+    /// Forward, loss and backward of one of the step's <paramref name="batchesInStep"/> batches (gradient
+    /// accumulation: the gradient of loss / batchesInStep is added); <see cref="Apply"/> then takes the step.
+    /// </summary>
+    /// <returns>The batch's loss, or null when no position was labelled (nothing is added).</returns>
+    public float? Accumulate(Tensor inputIds, Tensor? attentionMask, Tensor labels, int batchesInStep)
     {
         using var scope = NewDisposeScope();
         long start = Stopwatch.GetTimestamp();
@@ -81,7 +85,7 @@ public sealed class MaskedLmTrainingStep : IDisposable
     }
 
     /// <summary>Clips the accumulated gradient, updates the weights at <paramref name="learningRate"/> and clears the gradient.</summary>
-    internal void Apply(double learningRate)
+    public void Apply(double learningRate)
     {
         long start = Stopwatch.GetTimestamp();
         Optimizer.Step(_options.MaxGradNorm, learningRate);
