@@ -89,7 +89,7 @@ internal sealed class TrainingOptimizer : IDisposable
     /// <summary>One parameter group over flat storage.</summary>
     private sealed class Group : IDisposable
     {
-        private readonly Tensor _values, _expAvg, _expAvgSq, _denominator;
+        private readonly Tensor _values, _expAvg, _expAvgSq;
         private readonly List<AdamW.State> _states;
         public AdamW.ParamGroup Settings { get; }
         public Tensor Gradients { get; }
@@ -105,7 +105,6 @@ internal sealed class TrainingOptimizer : IDisposable
             Gradients = zeros(total, like.dtype, like.device).DetachFromDisposeScope();
             _expAvg = zeros(total, like.dtype, like.device).DetachFromDisposeScope();
             _expAvgSq = zeros(total, like.dtype, like.device).DetachFromDisposeScope();
-            _denominator = empty(total, like.dtype, like.device).DetachFromDisposeScope();
             using var noGrad = no_grad();
             long offset = 0;
             for (int i = 0; i < parameters.Count; i++)
@@ -128,7 +127,7 @@ internal sealed class TrainingOptimizer : IDisposable
             }
         }
 
-        /// <summary>TorchSharp's AdamW update, element-wise over the whole group at once.</summary>
+        /// <summary>TorchSharp's AdamW update, element-wise over the whole group at once; leaves the gradient buffer to be zeroed.</summary>
         public void Step(double lr)
         {
             var o = Settings.Options;
@@ -140,8 +139,10 @@ internal sealed class TrainingOptimizer : IDisposable
             if (decay != 0) _values.mul_(1 - lr * decay);
             _expAvg.mul_(beta1).add_(Gradients, alpha: 1 - beta1);
             _expAvgSq.mul_(beta2).addcmul_(Gradients, Gradients, value: 1 - beta2);
-            _denominator.copy_(_expAvgSq).sqrt_().div_(Math.Sqrt(correction2)).add_(eps);
-            _values.addcdiv_(_expAvg, _denominator, value: -lr / correction1);
+            // The gradient is spent once the moments have it: its buffer holds the denominator (no fourth buffer),
+            // and the caller zeroes it for the next step.
+            var denominator = Gradients.copy_(_expAvgSq).sqrt_().div_(Math.Sqrt(correction2)).add_(eps);
+            _values.addcdiv_(_expAvg, denominator, value: -lr / correction1);
         }
 
         public void Dispose()
@@ -150,7 +151,6 @@ internal sealed class TrainingOptimizer : IDisposable
             Gradients.Dispose();
             _expAvg.Dispose();
             _expAvgSq.Dispose();
-            _denominator.Dispose();
         }
     }
 }
