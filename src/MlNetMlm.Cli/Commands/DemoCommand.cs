@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
+using MlNetMlm.Metrics;
 using MlNetMlm.Cli.Shared;
 using MlNetMlm.Flatten;
 using MlNetMlm.Modeling;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML;
+using MlNetMlm.Metrics;
 using MlNetMlm.Cli.Shared;
 using MlNetMlm.Training;
 

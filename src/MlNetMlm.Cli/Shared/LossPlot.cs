@@ -1,4 +1,5 @@
 using MlNetMlm.Notebooks;
+using MlNetMlm.Metrics;
 using MlNetMlm.Training;
 using ScottPlot;
 

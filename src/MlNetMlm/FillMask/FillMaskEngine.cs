@@ -1,6 +1,5 @@
 using MlNetMlm.Modeling;
 using MlNetMlm.Tokenization;
-using MlNetMlm.Training;
 using static TorchSharp.torch;
 
 namespace MlNetMlm.FillMask;

@@ -2,12 +2,12 @@ using System.Runtime.CompilerServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MlNetMlm.Metrics;
 using MlNetMlm.DataView;
 using MlNetMlm.Interop;
 using MlNetMlm.MLNetInternals;
 using MlNetMlm.Modeling;
 using MlNetMlm.Tokenization;
-using MlNetMlm.Training;
 using static TorchSharp.torch;
 
 namespace MlNetMlm.FillMask;

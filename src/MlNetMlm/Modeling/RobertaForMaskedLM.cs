@@ -27,6 +27,9 @@ public sealed class RobertaForMaskedLM : nn.Module<Tensor, Tensor?, Tensor>
 
     public RobertaConfig Config { get; }
 
+    // Every model is built through here: TorchSharp's native libraries are loaded (our way) before the first module.
+    static RobertaForMaskedLM() => Interop.TorchRuntime.EnsureLoaded();
+
     /// <summary>
     /// Builds the module tree with TorchSharp's default initialisation, in the current default dtype
     /// (float32 unless changed). <c>to(dtype)</c> and <c>to(device)</c> keep the tie and every key,
@@ -80,9 +83,34 @@ public sealed class RobertaForMaskedLM : nn.Module<Tensor, Tensor?, Tensor>
     }
 
     /// <summary>
+    /// Vocabulary logits only at the given positions: the encoder runs over the whole batch, then the
+    /// hidden states at <paramref name="flatPositions"/> are gathered and only those go through the LM head
+    /// (dense, GELU, layer_norm, the vocabulary-wide decoder). The same numbers as <see cref="forward"/> at
+    /// those positions, at a fraction of the head's cost. Training, evaluation and fill-mask all use it.
+    /// </summary>
+    /// <param name="inputIds">[B, T] int64.</param>
+    /// <param name="attentionMask">[B, T] or null (see <see cref="forward"/>).</param>
+    /// <param name="flatPositions">[N] int64 indices into the flattened batch (row · T + column).</param>
+    /// <returns>[N, V].</returns>
+    public Tensor LogitsAt(Tensor inputIds, Tensor? attentionMask, Tensor flatPositions)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = Encode(inputIds, attentionMask).reshape(-1, Config.HiddenSize);  // [B·T, H]
+        return lm_head.forward(hidden.index_select(0, flatPositions)).MoveToOuterDisposeScope(); // [N, V]
+    }
+
+    /// <summary>Logits [N, V] at the N positions whose label is not <see cref="IgnoreIndex"/>, and those labels [N].</summary>
+    internal (Tensor Logits, Tensor Targets) LabelledLogits(Tensor inputIds, Tensor? attentionMask, Tensor labels)
+    {
+        var flatLabels = labels.reshape(-1).to(ScalarType.Int64);                    // [B·T]
+        var picked = flatLabels.ne(IgnoreIndex).nonzero().squeeze(1);                // [N]
+        return (LogitsAt(inputIds, attentionMask, picked), flatLabels.index_select(0, picked));
+    }
+
+    /// <summary>
     /// Mean cross-entropy over the positions whose label is not <see cref="IgnoreIndex"/>, as HF computes it.
-    /// With <paramref name="sparseHead"/> the LM head (dense, GELU, layer_norm, 50k-wide decoder) runs
-    /// only at those positions instead of at all B×T, which gives the same loss and gradients.
+    /// With <paramref name="sparseHead"/> the LM head runs only at those positions (<see cref="LogitsAt"/>)
+    /// instead of at all B×T, which gives the same loss and gradients.
     /// </summary>
     /// <param name="inputIds">[B, T] int64.</param>
     /// <param name="attentionMask">[B, T] or null (see <see cref="forward"/>).</param>
@@ -94,20 +122,16 @@ public sealed class RobertaForMaskedLM : nn.Module<Tensor, Tensor?, Tensor>
         using var scope = NewDisposeScope();
         if (!labels.shape.SequenceEqual(inputIds.shape))
             throw new ArgumentException($"labels have shape [{string.Join(", ", labels.shape)}] but input_ids have [{string.Join(", ", inputIds.shape)}].", nameof(labels));
-        var hidden = Encode(inputIds, attentionMask);                                // [B, T, H]
-        var flatHidden = hidden.reshape(-1, Config.HiddenSize);                      // [B·T, H]
-        var flatLabels = labels.reshape(-1).to(ScalarType.Int64);                    // [B·T]
         Tensor loss;
         if (sparseHead)
         {
-            var picked = flatLabels.ne(IgnoreIndex).nonzero().squeeze(1);            // [N]
-            var logits = lm_head.forward(flatHidden.index_select(0, picked));        // [N, V]
-            loss = nn.functional.cross_entropy(logits, flatLabels.index_select(0, picked));
+            var (logits, targets) = LabelledLogits(inputIds, attentionMask, labels);  // [N, V], [N]
+            loss = nn.functional.cross_entropy(logits, targets);
         }
         else
         {
-            var logits = lm_head.forward(flatHidden);                                // [B·T, V]
-            loss = nn.functional.cross_entropy(logits, flatLabels, ignore_index: IgnoreIndex);
+            var logits = forward(inputIds, attentionMask).reshape(-1, Config.VocabSize); // [B·T, V]
+            loss = nn.functional.cross_entropy(logits, labels.reshape(-1).to(ScalarType.Int64), ignore_index: IgnoreIndex);
         }
         return loss.MoveToOuterDisposeScope();
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using MlNetMlm.Metrics;
 using MlNetMlm.Training;
 
 namespace MlNetMlm.Notebooks;

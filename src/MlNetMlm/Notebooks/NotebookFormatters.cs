@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Data.Analysis;
 using Microsoft.ML.Data;
+using MlNetMlm.Metrics;
 using MlNetMlm.FillMask;
 using MlNetMlm.Interop;
 using MlNetMlm.Training;

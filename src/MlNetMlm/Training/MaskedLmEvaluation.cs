@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MlNetMlm.Metrics;
 using MlNetMlm.FillMask;
 
 namespace MlNetMlm.Training;

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
+using MlNetMlm.Metrics;
 using MlNetMlm.FillMask;
 using MlNetMlm.Interop;
 using MlNetMlm.Modeling;
@@ -89,7 +89,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
         return new TrainingRun(options, host, ch).Run(input);
     }
 
-    /// <summary>One call of <see cref="Fit"/>: the model, optimizer and position, and the loop.</summary>
+    /// <summary>One call of <see cref="Fit"/>: the model, the step, the position, and the loop.</summary>
     private sealed class TrainingRun
     {
         private readonly MaskedLmTrainerOptions _o;
@@ -99,12 +99,13 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
         private readonly RobertaTokenizer _tokenizer;
         private readonly string _tokenizerSource;    // for messages: where _tokenizer came from
         private readonly RobertaForMaskedLM _model;
-        private readonly AdamW _optimizer;
-        private readonly IReadOnlyList<Parameter> _parameters;
+        private readonly MaskedLmTrainingStep _step;
         private readonly TrainerState _state;
-        private readonly string? _resumedFrom;
-        private readonly Stopwatch _clock = new();   // training time (evaluations and checkpoints included)
-        private double _secondsBefore;               // training time of the run this one resumes
+        private readonly bool _resumed;
+        private readonly TrainingRng _rng;
+        private readonly TrainingClock _clock = new();
+        private readonly TrainingEvaluations _evaluations;
+        private readonly TrainingCheckpoints _checkpoints;
 
         public TrainingRun(MaskedLmTrainerOptions options, IHost host, IChannel ch)
         {
@@ -112,27 +113,30 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             _host = host;
             _ch = ch;
             _device = TorchDevices.Resolve(options.Device);
-            _resumedFrom = options.ResumeFromCheckpoint is { } spec ? TrainingCheckpoint.Resolve(spec, options.CheckpointDirectory) : null;
+            string? resumedFrom = options.ResumeFromCheckpoint is { } spec ? TrainingCheckpoint.Resolve(spec, options.CheckpointDirectory) : null;
+            _resumed = resumedFrom is not null;
             try
             {
-                (_tokenizer, _tokenizerSource, _model, _parameters, _optimizer, _state) = Start(options, ch);
+                (_tokenizer, _tokenizerSource, _model, _step, _state, _rng) = Start(options, ch, resumedFrom);
             }
-            catch (Exception e) when (_resumedFrom is not null && e is CheckpointException or InvalidDataException or FormatException)
+            catch (Exception e) when (resumedFrom is not null && e is CheckpointException or InvalidDataException or FormatException)
             {
-                throw new InvalidDataException(e.Message + TrainingCheckpoint.IntactHint(_resumedFrom, options.CheckpointDirectory), e);
+                throw new InvalidDataException(e.Message + TrainingCheckpoint.IntactHint(resumedFrom, options.CheckpointDirectory), e);
             }
+            _evaluations = new TrainingEvaluations(options, ch, _model, _device, _state, _clock);
+            _checkpoints = new TrainingCheckpoints(options, ch, _model, _tokenizer, _step.Optimizer, _state, _clock, _rng, _resumed);
         }
 
-        private (RobertaTokenizer, string, RobertaForMaskedLM, List<Parameter>, AdamW, TrainerState) Start(MaskedLmTrainerOptions options, IChannel ch)
+        /// <summary>The tokenizer (and where it came from), the model, its optimizer step and the position: fresh, or read from the checkpoint resumed.</summary>
+        private (RobertaTokenizer, string, RobertaForMaskedLM, MaskedLmTrainingStep, TrainerState, TrainingRng) Start(MaskedLmTrainerOptions options, IChannel ch, string? resumedFrom)
         {
-            RobertaTokenizer tokenizer;
-            RobertaForMaskedLM model;
-            string? sourceDir = _resumedFrom ?? options.ModelDirectory;
+            string? sourceDir = resumedFrom ?? options.ModelDirectory;
             bool fromFolder = options.Tokenizer is null && sourceDir is not null && RobertaTokenizer.HasTokenizerFiles(sourceDir);
-            tokenizer = options.Tokenizer ?? (fromFolder ? RobertaTokenizer.FromDirectory(sourceDir!) : RobertaTokenizer.Default);
+            var tokenizer = options.Tokenizer ?? (fromFolder ? RobertaTokenizer.FromDirectory(sourceDir!) : RobertaTokenizer.Default);
             string tokenizerSource = options.Tokenizer is not null ? "the trainer's Tokenizer"
                 : fromFolder ? $"the tokenizer files of '{sourceDir}'"
                 : "RobertaTokenizer.Default (no Tokenizer was given)";
+            RobertaForMaskedLM model;
             if (sourceDir is not null)
             {
                 model = RobertaForMaskedLM.FromPretrained(sourceDir, message => ch.Info(message));
@@ -148,26 +152,23 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
                 throw new InvalidOperationException($"{Component}: the tokenizer has {tokenizer.VocabularySize} ids but the model's vocab_size is {model.Config.VocabSize}.");
             model.to(_device);
             model.train();
-            var parameters = model.parameters().ToList();
-            var optimizer = TrainingOptimizer.Create(model, options);
+            var step = new MaskedLmTrainingStep(model, options);
             TrainerState state;
-            if (_resumedFrom is not null)
+            TrainingRng rng;
+            if (resumedFrom is not null)
             {
-                state = TrainingCheckpoint.ReadState(_resumedFrom);
-                TrainingCheckpoint.LoadOptimizer(_resumedFrom, optimizer);
-                using var rng = tensor(TrainingCheckpoint.RngBytes(_resumedFrom, state), ScalarType.Byte);
-                torch.random.set_rng_state(rng);
-                ch.Info($"Resuming from '{_resumedFrom}' at step {state.GlobalStep} (epoch {state.Epoch + 1}, batch {state.BatchInEpoch}).");
+                state = TrainingCheckpoint.ReadState(resumedFrom);
+                TrainingCheckpoint.LoadOptimizer(resumedFrom, step.Optimizer.Optimizer);
+                rng = TrainingRng.Restored(TrainingCheckpoint.RngBytes(resumedFrom, state));
+                ch.Info($"Resuming from '{resumedFrom}' at step {state.GlobalStep} (epoch {state.Epoch + 1}, batch {state.BatchInEpoch}).");
             }
             else
             {
                 state = new TrainerState { Seed = options.Seed };
-                torch.random.manual_seed(options.Seed);
+                rng = TrainingRng.Seeded(options.Seed);
             }
-            return (tokenizer, tokenizerSource, model, parameters, optimizer, state);
+            return (tokenizer, tokenizerSource, model, step, state, rng);
         }
-
-
 
         private static int EpochSeed(int seed, int epoch) => unchecked(seed * 1_000_003 + epoch * 7_919 + 1);
 
@@ -198,16 +199,9 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             _ch.Info($"Training on {epochBlocks.Count} blocks: {batchesPerEpoch} batches of {_o.BatchSize} per epoch, {totalSteps} optimizer steps " +
                      $"over {epochs} epoch(s), warm-up {warmup}, peak learning rate {_o.LearningRate}, device {_device}, sparse head {(_o.SparseHead ? "on" : "off")}.");
 
-            var metrics = _state.Metrics;
-            if (_o.EvaluationData is not null && _o.EvaluateBeforeTraining && _state.GlobalStep == 0 && _resumedFrom is null)
-                Evaluate(0, 0, cancel);
-
-            var clock = _clock;
-            clock.Restart();
-            double secondsBefore = _secondsBefore = _state.TrainSeconds;
-            byte[] rngAtBoundary = RngState();
-            long lastEvalStep = metrics.Evaluations.Count > 0 ? metrics.Evaluations[^1].Step : -1;
-            long lastSaveStep = _resumedFrom is null ? -1 : _state.GlobalStep;
+            _evaluations.BeforeTraining(_resumed, cancel);
+            _clock.Start(_state.TrainSeconds);
+            _rng.MarkBoundary();
             double lastLr = 0;
 
             int blocksEpoch = _state.Epoch;
@@ -226,27 +220,19 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
                 for (int b = _state.BatchInEpoch; b < batches && _state.GlobalStep < totalSteps;)
                 {
                     // One optimizer step: up to GradientAccumulationSteps batches.
-                    if (Cancelled(cancel)) Interrupt(rngAtBoundary, clock, secondsBefore, cancel);
+                    if (Cancelled(cancel)) Interrupt(cancel);
                     int groupEnd = Math.Min(batches, (b / _o.GradientAccumulationSteps + 1) * _o.GradientAccumulationSteps);
                     int groupSize = groupEnd - b;
                     double stepLoss = 0;
                     double lr = _o.LearningRate * LearningRateSchedule.Factor(_o.Schedule, _state.GlobalStep, warmup, totalSteps);
-                    using (var scope = NewDisposeScope())
+                    for (; b < groupEnd; b++)
                     {
-                        for (; b < groupEnd; b++)
-                        {
-                            var blocks = order.Skip(b * _o.BatchSize).Take(_o.BatchSize).Select(i => epochBlocks[i]).ToList();
-                            using var batch = BatchTensors.Create(blocks, _model.Config.PadTokenId, _device);
-                            _state.TokensSeen += batch.TokenCount;
-                            if (batch.LabelCount == 0) continue; // nothing masked: no loss to learn from (HF would give NaN)
-                            var loss = _model.ComputeLoss(batch.InputIds, batch.AttentionMask, batch.Labels, _o.SparseHead);
-                            float value = loss.item<float>();
-                            if (!float.IsFinite(value)) StopOnBadLoss(value);
-                            (loss / groupSize).backward();
-                            stepLoss += value / groupSize;
-                        }
-                        TrainingOptimizer.Step(_optimizer, _parameters, _o.MaxGradNorm, lr);
+                        var blocks = order.Skip(b * _o.BatchSize).Take(_o.BatchSize).Select(i => epochBlocks[i]).ToList();
+                        var (loss, tokens) = Accumulate(blocks, groupSize);
+                        _state.TokensSeen += tokens;
+                        if (loss is { } value) stepLoss += value / groupSize;
                     }
+                    _step.Apply(lr);
                     lastLr = lr;
                     _state.GlobalStep++;
                     // What Hugging Face logs as learning_rate: the rate after this step's scheduler update, the next
@@ -255,47 +241,58 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
                     _state.BatchInEpoch = b;
                     _state.LogLossSum += stepLoss;
                     _state.LogLossCount++;
-                    rngAtBoundary = RngState();
+                    _rng.MarkBoundary();
                     double epochPosition = epoch + (double)b / batches;
-                    double seconds = secondsBefore + clock.Elapsed.TotalSeconds;
+                    double seconds = _clock.Seconds;
                     _o.Progress?.Report(new TrainingProgress(_state.GlobalStep, totalSteps, epochPosition, stepLoss, lr,
                         _state.TokensSeen / Math.Max(1e-9, seconds), TimeSpan.FromSeconds(seconds)) { NextLearningRate = nextLr });
 
                     if (_o.LoggingSteps > 0 && _state.GlobalStep % _o.LoggingSteps == 0) Log(epochPosition, lr);
-                    if (_o.EvaluationData is not null && _o.EvaluationSteps > 0 && _state.GlobalStep % _o.EvaluationSteps == 0)
-                        lastEvalStep = Evaluate(_state.GlobalStep, epochPosition, cancel);
-                    if (_o.CheckpointDirectory is not null && _o.SaveSteps > 0 && _state.GlobalStep % _o.SaveSteps == 0)
-                    {
-                        SaveCheckpoint(rngAtBoundary, clock, secondsBefore);
-                        lastSaveStep = _state.GlobalStep;
-                    }
+                    _evaluations.AfterStep(epochPosition, cancel);
+                    _checkpoints.AfterStep();
                 }
                 if (_state.BatchInEpoch >= batches)
                 {
                     _state.BatchInEpoch = 0;
                     _state.Epoch = epoch + 1;
-                    if (_o.EvaluationData is not null && _o.EvaluationSteps <= 0 && lastEvalStep != _state.GlobalStep)
-                        lastEvalStep = Evaluate(_state.GlobalStep, epoch + 1, cancel);
+                    _evaluations.AfterEpoch(epoch + 1, cancel);
                 }
             }
 
             if (_state.LogLossCount > 0) Log(_state.Epoch, lastLr);
-            if (_o.EvaluationData is not null && lastEvalStep != _state.GlobalStep)
-                Evaluate(_state.GlobalStep, _state.Epoch, cancel);
-            _state.TrainSeconds = secondsBefore + clock.Elapsed.TotalSeconds;
+            _evaluations.AtEnd(cancel);
+            var metrics = _state.Metrics;
+            _state.TrainSeconds = _clock.Seconds;
             metrics.TotalSteps = _state.GlobalStep;
             metrics.TrainSeconds = _state.TrainSeconds;
             metrics.TokensPerSecond = _state.TokensSeen / Math.Max(1e-9, _state.TrainSeconds);
-            if (_o.CheckpointDirectory is not null && lastSaveStep != _state.GlobalStep)
-                SaveCheckpoint(rngAtBoundary, clock, secondsBefore);
+            _checkpoints.AtEnd();
             _ch.Info($"Training done: {_state.GlobalStep} steps in {_state.TrainSeconds:F1} s ({metrics.TokensPerSecond:F0} tokens/s).");
 
             _epochBlocks?.Dispose();
+            _step.Dispose();
             _model.eval();
             return new MaskedLmTransformer(_model, _tokenizer, new FillMaskOptions { TextColumnName = _o.TextColumnName, TopK = _o.TopK }, metrics, _device)
             {
                 TrainingInputColumnName = _o.InputIdsColumnName,
             };
+        }
+
+        /// <summary>One batch of the step; a loss that is not finite stops training with the trainer's message.</summary>
+        private (float? Loss, long Tokens) Accumulate(List<TrainingBlock> blocks, int batchesInStep)
+        {
+            try
+            {
+                return _step.Accumulate(blocks, batchesInStep);
+            }
+            catch (NonFiniteLossException e)
+            {
+                string? last = _checkpoints.Latest();
+                throw new InvalidOperationException(
+                    $"{Component}: the training loss became {e.Loss} at step {_state.GlobalStep + 1}; training stopped." +
+                    (last is null ? "" : $" The last good checkpoint, '{last}', is intact.") +
+                    " Try a lower LearningRate, more warm-up, or check the data.", e);
+            }
         }
 
         private EpochBlocks? _epochBlocks; // one pass in a temporary file; the previous pass's is deleted
@@ -304,12 +301,6 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
         {
             _epochBlocks?.Dispose();
             return _epochBlocks = TrainingBlocks.Read(input, _o, new Random(EpochSeed(_o.Seed, epoch)), Component, cancel);
-        }
-
-        private static byte[] RngState()
-        {
-            using var state = torch.random.get_rng_state();
-            return state.data<byte>().ToArray();
         }
 
         private void Log(double epoch, double lr)
@@ -321,43 +312,14 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             _state.LogLossCount = 0;
         }
 
-        private long Evaluate(long step, double epoch, CancellationToken cancel)
-        {
-            var entry = MaskedLmEvaluator.Evaluate(_model, _o.EvaluationData!, _o, _device, step, epoch, cancel);
-            _state.Metrics.Evaluations.Add(entry);
-            _ch.Info($"eval at step {step}: loss {entry.Loss:F4}  perplexity {entry.Perplexity:F2}  masked accuracy {entry.Accuracy:P1} ({entry.MaskedTokens} masked tokens)");
-            var elapsed = TimeSpan.FromSeconds(_secondsBefore + _clock.Elapsed.TotalSeconds);
-            _o.Progress?.Report(new TrainingProgress(step, _state.TotalSteps, epoch, entry.Loss, 0, 0, elapsed, true, entry.Perplexity, entry.Accuracy));
-            return step;
-        }
-
-        private string SaveCheckpoint(byte[] rng, Stopwatch clock, double secondsBefore)
-        {
-            _state.RngState = Convert.ToBase64String(rng);
-            _state.TrainSeconds = secondsBefore + clock.Elapsed.TotalSeconds;
-            string path = TrainingCheckpoint.Save(_o.CheckpointDirectory!, _model, _tokenizer, _optimizer, _state, _o.SaveTotalLimit);
-            _ch.Info($"Checkpoint written: {path}");
-            return path;
-        }
-
         /// <summary>The options' token or the MLContext (<c>CancelExecution()</c>, as ML.NET's trainers check with <c>Host.CheckAlive()</c>).</summary>
         private bool Cancelled(CancellationToken cancel) => cancel.IsCancellationRequested || MLNetInternals.HostState.IsCanceled(_host);
 
-        private void Interrupt(byte[] rng, Stopwatch clock, double secondsBefore, CancellationToken cancel)
+        private void Interrupt(CancellationToken cancel)
         {
-            string where = _o.CheckpointDirectory is not null ? $" Checkpoint: {SaveCheckpoint(rng, clock, secondsBefore)}" : "";
+            string where = _checkpoints.Save() is { } path ? $" Checkpoint: {path}" : "";
             _ch.Warning($"Training cancelled at step {_state.GlobalStep}.{where}");
             throw new OperationCanceledException($"{Component}: training cancelled at step {_state.GlobalStep}.{where}", cancel);
-        }
-
-        private void StopOnBadLoss(float value)
-        {
-            string last = _o.CheckpointDirectory is not null && TrainingCheckpoint.List(_o.CheckpointDirectory) is { Count: > 0 } list
-                ? $" The last good checkpoint, '{list[^1].Path}', is intact."
-                : "";
-            throw new InvalidOperationException(
-                $"{Component}: the training loss became {value} at step {_state.GlobalStep + 1}; training stopped.{last} " +
-                "Try a lower LearningRate, more warm-up, or check the data.");
         }
     }
 }

@@ -1,3 +1,5 @@
+using MlNetMlm.Metrics;
+
 namespace MlNetMlm.Training;
 
 /// <summary>

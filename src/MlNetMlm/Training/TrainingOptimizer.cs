@@ -6,18 +6,31 @@ using static TorchSharp.torch;
 namespace MlNetMlm.Training;
 
 /// <summary>
-/// The optimizer half of a training step, shared by <see cref="MaskedLmTrainer"/> and the
-/// <c>mlnet-mlm bench train</c> command so that the benchmark measures exactly what training does.
+/// AdamW as Hugging Face's Trainer sets it up (decoupled weight decay on weights, none on biases and
+/// LayerNorm weights), stepped over flat buffers: at construction every parameter of a group becomes a
+/// view into one contiguous tensor, and so do its gradient and its two moment estimates. A step is
+/// then a handful of element-wise operations per group instead of per parameter (about 100 for
+/// distilroberta), with no temporary tensors, and clipping takes one norm over the flat gradients.
+/// TorchSharp's <see cref="AdamW"/> object still holds the options and the per-parameter state (as
+/// views), so <c>optimizer.bin</c> keeps TorchSharp's format and older checkpoints resume.
 /// </summary>
-internal static class TrainingOptimizer
+internal sealed class TrainingOptimizer : IDisposable
 {
+    private readonly Group[] _groups;
+
+    /// <summary>TorchSharp's optimizer object: options, step counts and moments (for checkpoints).</summary>
+    public AdamW Optimizer { get; }
+
     /// <summary>Whether a parameter is exempt from weight decay (biases and LayerNorm weights, as HF).</summary>
     public static bool IsDecayExempt(string name) =>
         name.EndsWith(".bias", StringComparison.Ordinal) || name == "lm_head.bias"
         || name.Contains("LayerNorm", StringComparison.Ordinal) || name.Contains("layer_norm", StringComparison.Ordinal);
 
-    /// <summary>AdamW with two groups: weights decay; biases and LayerNorm weights do not (as HF).</summary>
-    public static AdamW Create(RobertaForMaskedLM model, MaskedLmTrainerOptions o)
+    /// <summary>
+    /// Builds the two groups (weights decay; biases and LayerNorm weights do not) and moves the model's
+    /// parameters into flat storage. Call after the model is on its device and in its dtype.
+    /// </summary>
+    public TrainingOptimizer(RobertaForMaskedLM model, MaskedLmTrainerOptions o)
     {
         var decay = new List<Parameter>();
         var noDecay = new List<Parameter>();
@@ -28,16 +41,116 @@ internal static class TrainingOptimizer
             new(decay, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon, o.WeightDecay, false, false),
             new(noDecay, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon, 0.0, false, false),
         };
-        return optim.AdamW(groups, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon, o.WeightDecay, false, false);
+        Optimizer = optim.AdamW(groups, o.LearningRate, o.AdamBeta1, o.AdamBeta2, o.AdamEpsilon, o.WeightDecay, false, false);
+        var states = Optimizer.state_dict().State.Cast<AdamW.State>().ToList();
+        int first = 0;
+        _groups = new Group[groups.Count];
+        for (int g = 0; g < groups.Count; g++)
+        {
+            var parameters = groups[g].Parameters.ToList();
+            _groups[g] = new Group(groups[g], parameters, states.GetRange(first, parameters.Count));
+            first += parameters.Count;
+        }
     }
 
-    /// <summary>After the backward pass(es): clip the gradient norm (when <paramref name="maxGradNorm"/> &gt; 0), set the rate, step, clear the gradients.</summary>
-    public static void Step(AdamW optimizer, IReadOnlyList<Parameter> parameters, double maxGradNorm, double learningRate)
+    /// <summary>
+    /// After the backward pass(es): clip the global gradient norm to <paramref name="maxGradNorm"/> (when
+    /// &gt; 0, as <c>torch.nn.utils.clip_grad_norm_</c>), take one AdamW step at <paramref name="learningRate"/>,
+    /// and zero the gradients.
+    /// </summary>
+    public void Step(double maxGradNorm, double learningRate)
     {
+        using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        if (maxGradNorm > 0) nn.utils.clip_grad_norm_(parameters, maxGradNorm);
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate;
-        optimizer.step();
-        optimizer.zero_grad();
+        if (maxGradNorm > 0) ClipGradients(maxGradNorm);
+        foreach (var group in _groups)
+        {
+            group.Settings.LearningRate = learningRate;
+            group.Step(learningRate);
+            group.Gradients.zero_();
+        }
+    }
+
+    /// <summary>Scales all gradients by min(1, max / (‖g‖ + 1e-6)), ‖g‖ the 2-norm over every parameter.</summary>
+    private void ClipGradients(double maxGradNorm)
+    {
+        double total = stack(_groups.Select(g => g.Gradients.norm()).ToArray()).norm().item<float>();
+        double factor = maxGradNorm / (total + 1e-6);
+        if (factor < 1)
+            foreach (var group in _groups) group.Gradients.mul_(factor);
+    }
+
+    public void Dispose()
+    {
+        foreach (var group in _groups) group.Dispose();
+        Optimizer.Dispose();
+    }
+
+    /// <summary>One parameter group over flat storage.</summary>
+    private sealed class Group : IDisposable
+    {
+        private readonly Tensor _values, _expAvg, _expAvgSq;
+        private readonly List<AdamW.State> _states;
+        public AdamW.ParamGroup Settings { get; }
+        public Tensor Gradients { get; }
+
+        public Group(AdamW.ParamGroup settings, List<Parameter> parameters, List<AdamW.State> states)
+        {
+            Settings = settings;
+            _states = states;
+            var like = parameters[0];
+            long total = parameters.Sum(p => p.numel());
+            // Kept for the optimizer's life, whatever dispose scope the caller has open.
+            _values = empty(total, like.dtype, like.device).DetachFromDisposeScope();
+            Gradients = zeros(total, like.dtype, like.device).DetachFromDisposeScope();
+            _expAvg = zeros(total, like.dtype, like.device).DetachFromDisposeScope();
+            _expAvgSq = zeros(total, like.dtype, like.device).DetachFromDisposeScope();
+            using var noGrad = no_grad();
+            long offset = 0;
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                var p = parameters[i];
+                long n = p.numel();
+                using (var values = _values.narrow(0, offset, n).view(p.shape))
+                {
+                    values.copy_(p);
+                    p.set_(values);                                   // the parameter now lives in the flat buffer
+                }
+                using (var gradient = Gradients.narrow(0, offset, n).view(p.shape))
+                    p.grad = gradient;                                // backward accumulates into it in place
+                // The per-parameter state TorchSharp saves and loads becomes views of the flat moments.
+                states[i].exp_avg.Dispose();
+                states[i].exp_avg_sq.Dispose();
+                states[i].exp_avg = _expAvg.narrow(0, offset, n).view(p.shape).DetachFromDisposeScope();
+                states[i].exp_avg_sq = _expAvgSq.narrow(0, offset, n).view(p.shape).DetachFromDisposeScope();
+                offset += n;
+            }
+        }
+
+        /// <summary>TorchSharp's AdamW update, element-wise over the whole group at once; leaves the gradient buffer to be zeroed.</summary>
+        public void Step(double lr)
+        {
+            var o = Settings.Options;
+            double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value, eps = o.eps!.Value, decay = o.weight_decay!.Value;
+            long step = _states[0].step + 1;                          // every parameter has a gradient buffer, so one count
+            foreach (var s in _states) s.step = step;
+            double correction1 = 1 - Math.Pow(beta1, step);
+            double correction2 = 1 - Math.Pow(beta2, step);
+            if (decay != 0) _values.mul_(1 - lr * decay);
+            _expAvg.mul_(beta1).add_(Gradients, alpha: 1 - beta1);
+            _expAvgSq.mul_(beta2).addcmul_(Gradients, Gradients, value: 1 - beta2);
+            // The gradient is spent once the moments have it: its buffer holds the denominator (no fourth buffer),
+            // and the caller zeroes it for the next step.
+            var denominator = Gradients.copy_(_expAvgSq).sqrt_().div_(Math.Sqrt(correction2)).add_(eps);
+            _values.addcdiv_(_expAvg, denominator, value: -lr / correction1);
+        }
+
+        public void Dispose()
+        {
+            _values.Dispose();
+            Gradients.Dispose();
+            _expAvg.Dispose();
+            _expAvgSq.Dispose();
+        }
     }
 }

@@ -5,7 +5,7 @@ namespace MlNetMlm.Training;
 /// <param name="TotalSteps">Optimizer steps planned.</param>
 /// <param name="Epoch">Fractional epoch (e.g. 1.5 = half-way through the second).</param>
 /// <param name="Loss">Training loss of this one step (or the evaluation loss when <paramref name="IsEvaluation"/>);
-/// <see cref="TrainingMetrics.TrainLog"/> holds means over each logging interval instead.</param>
+/// <see cref="Metrics.TrainingMetrics.TrainLog"/> holds means over each logging interval instead.</param>
 /// <param name="LearningRate">Learning rate used by this step.</param>
 /// <param name="TokensPerSecond">Training throughput so far (input tokens, padding included).</param>
 /// <param name="Elapsed">Time since training started.</param>

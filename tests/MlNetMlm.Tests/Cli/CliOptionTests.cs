@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MlNetMlm.Metrics;
 using MlNetMlm.Training;
 
 namespace MlNetMlm.Tests.Cli;

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.ML;
 using MlNetMlm.Loading;
+using MlNetMlm.Metrics;
 using MlNetMlm.Modeling;
 using MlNetMlm.Tests.Modeling;
 using MlNetMlm.Tokenization;
@@ -247,22 +248,23 @@ public sealed class LoaderFuzzTests
         using var dir = new TempFiles();
         using var model = RobertaForMaskedLM.FromScratch(Micro, seed: 2);
         var options = new MaskedLmTrainerOptions { Config = Micro };
-        var optimizer = TrainingOptimizer.Create(model, options);
+        using var optimizer = new TrainingOptimizer(model, options);
         using (var scope = TorchSharp.torch.NewDisposeScope())
         {
             var ids = TorchSharp.torch.tensor(new long[] { 0, 5, 6, 2 }).unsqueeze(0);
             model.forward(ids, null).sum().backward();
-            optimizer.step();
+            optimizer.Step(maxGradNorm: 1.0, learningRate: 1e-3);
         }
         string path = Path.Combine(dir.Path, TrainingCheckpoint.OptimizerFile);
         using (var stream = File.Create(path))
         using (var writer = new BinaryWriter(stream))
-            ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(writer);
+            ((TorchSharp.Modules.OptimizerHelper)optimizer.Optimizer).save_state_dict(writer);
         byte[] seed = File.ReadAllBytes(path);
         Fuzz("optimizer.bin", seed, 400, text: false, bytes =>
         {
             File.WriteAllBytes(path, bytes);
-            TrainingCheckpoint.LoadOptimizer(dir.Path, TrainingOptimizer.Create(model, options));
+            using var fresh = new TrainingOptimizer(model, options);
+            TrainingCheckpoint.LoadOptimizer(dir.Path, fresh.Optimizer);
         }, typeof(InvalidDataException));
     }
 }

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Data.Analysis;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetMlm.Metrics;
 using MlNetMlm.FillMask;
 using MlNetMlm.Interop;
 using MlNetMlm.Notebooks;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace MlNetMlm.Training;
+namespace MlNetMlm.Metrics;
 
 /// <summary>One logged training interval: mean loss over the steps since the previous entry.</summary>
 public sealed record TrainLogEntry(long Step, double Epoch, double Loss, double LearningRate);
@@ -34,9 +34,9 @@ public sealed class TrainingMetrics
     public EvaluationEntry? Final => Evaluations.Count > 0 ? Evaluations[^1] : null;
 
     /// <summary>The metrics as indented snake_case JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, TrainingJsonContext.Default.TrainingMetrics);
+    public string ToJson() => JsonSerializer.Serialize(this, MetricsJsonContext.Default.TrainingMetrics);
 
     /// <summary>Reads what <see cref="ToJson"/> wrote.</summary>
     public static TrainingMetrics FromJson(string json) =>
-        JsonSerializer.Deserialize(json, TrainingJsonContext.Default.TrainingMetrics) ?? throw new InvalidDataException("metrics JSON is empty");
+        JsonSerializer.Deserialize(json, MetricsJsonContext.Default.TrainingMetrics) ?? throw new InvalidDataException("metrics JSON is empty");
 }
