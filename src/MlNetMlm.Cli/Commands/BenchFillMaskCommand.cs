@@ -25,12 +25,13 @@ internal static class BenchFillMaskCommand
         var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads (0 = leave as is).", DefaultValueFactory = _ => 2 };
         var idsOut = new Option<string?>("--ids-out") { Description = "Write the encoded inputs as JSON here, for the PyTorch peer to run the same inputs." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var precision = BenchTrainCommand.PrecisionOptionBench();
         var command = new Command("fillmask", "Fill-mask latency (one sentence) and throughput (a batch) on a random model.")
         {
-            shape, tokenizerDir, corpus, batch, runs, threads, idsOut, json,
+            shape, tokenizerDir, corpus, batch, runs, threads, idsOut, json, precision,
         };
         command.SetAction(r => Run(output, r.GetValue(shape)!, r.GetValue(tokenizerDir), r.GetValue(corpus), r.GetValue(batch),
-            Math.Max(1, r.GetValue(runs)), r.GetValue(threads), r.GetValue(idsOut), r.GetValue(json)));
+            Math.Max(1, r.GetValue(runs)), r.GetValue(threads), r.GetValue(idsOut), r.GetValue(json), BenchTrainCommand.ParsePrecision(r.GetValue(precision)!)));
         return command;
     }
 
@@ -67,7 +68,7 @@ internal static class BenchFillMaskCommand
         return list;
     }
 
-    private static int Run(TextWriter output, string shape, string? tokenizerDir, string? corpus, int batchSize, int runs, int threads, string? idsOut, bool json)
+    private static int Run(TextWriter output, string shape, string? tokenizerDir, string? corpus, int batchSize, int runs, int threads, string? idsOut, bool json, Precision precision)
     {
         TorchRuntime.EnsureLoaded();
         var tokenizer = tokenizerDir is null ? RobertaTokenizer.Default : RobertaTokenizer.FromDirectory(tokenizerDir);
@@ -80,7 +81,7 @@ internal static class BenchFillMaskCommand
         {
             using var model = RobertaForMaskedLM.FromScratch(config, seed: 42);
             model.eval();
-            var engine = new FillMaskEngine(model, tokenizer, CPU, topK: 5, targets: null);
+            using var engine = new FillMaskEngine(model, tokenizer, CPU, topK: 5, targets: null, precision);
             var sentences = Sentences(corpus, batchSize);
             string single = sentences[0];
 
@@ -98,6 +99,7 @@ internal static class BenchFillMaskCommand
                 ["impl"] = "mlnetmlm-torchsharp",
                 ["shape"] = shape,
                 ["threads"] = get_num_threads(),
+                ["precision"] = precision == Precision.BFloat16 ? "bf16" : "fp32",
                 ["single_tokens"] = encoded[0].Length,
                 ["single_latency_ms_median"] = BenchSupport.Round(singleMedian * 1000, 2),
                 ["batch_size"] = sentences.Count,

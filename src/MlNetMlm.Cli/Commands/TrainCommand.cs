@@ -45,6 +45,8 @@ internal static class TrainCommand
         var resume = new Option<string?>("--resume", "--resume-from-checkpoint") { Description = "Continue from a checkpoint folder, or 'latest' in --output/checkpoints." };
         var lineByLine = new Option<bool>("--line-by-line") { Description = "One block per example (truncated and padded) instead of concatenating texts." };
         var overwrite = new Option<bool>("--overwrite", "--overwrite-output-dir") { Description = "Replace the outputs of an earlier run in --output." };
+        var bf16 = PrecisionOption.Bf16("Matrix products (training, evaluation, the trained model's fill-mask)");
+        var fp16 = PrecisionOption.Fp16();
 
         foreach (var o in new[] { epochs, batchSize, gradAccum, blockSize })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{o.Name} must be at least 1."); });
@@ -59,6 +61,7 @@ internal static class TrainCommand
         {
             data, textColumn, format, model, config, size, output, epochs, batchSize, lr, warmup, warmupRatio, weightDecay, gradAccum, maxSteps,
             blockSize, mlmProbability, evalFraction, evalSteps, loggingSteps, seed, device, saveSteps, saveLimit, resume, lineByLine, overwrite,
+            bf16, fp16,
         };
         command.Validators.Add(r =>
         {
@@ -83,6 +86,7 @@ internal static class TrainCommand
                 SaveSteps = p.GetValue(saveSteps),
                 SaveTotalLimit = p.GetValue(saveLimit),
                 ResumeFromCheckpoint = p.GetValue(resume),
+                Precision = PrecisionOption.Resolve(cli, p.GetValue(bf16), p.GetValue(device), p.GetValue(fp16)),
             };
             return Run(cli, new Settings(p.GetValue(data)!, p.GetValue(textColumn), p.GetValue(format), p.GetValue(model), p.GetValue(config), p.GetValue(size)!,
                 p.GetValue(output)!, p.GetValue(blockSize), p.GetValue(mlmProbability), p.GetValue(evalFraction), p.GetValue(lineByLine), p.GetValue(overwrite),
@@ -158,7 +162,8 @@ internal static class TrainCommand
         using var trained = run.Model;
         var metrics = trained.Metrics!;
         o.WriteLine();
-        o.WriteLine($"Trained {metrics.TotalSteps} steps in {metrics.TrainSeconds:F0} s ({metrics.TokensPerSecond:F0} tokens/s).");
+        string precision = options.Precision == Precision.BFloat16 ? ", bf16" : "";
+        o.WriteLine($"Trained {metrics.TotalSteps} steps in {metrics.TrainSeconds:F0} s ({metrics.TokensPerSecond:F0} tokens/s{precision}).");
         DemoCommand.WriteEvaluation(o, metrics, run.EvalBlocks);
         o.WriteLine("Outputs:");
         o.WriteLine($"  ML.NET model     {run.Zip}");

@@ -21,6 +21,8 @@ internal static class MaskedLmEvaluator
         try
         {
             using var noGrad = no_grad();
+            using var copies = new Autocast.WeightCopies();   // the weights do not change during one evaluation
+            using var autocast = Autocast.Enter(options.Precision, copies);
             for (int start = 0; start < blocks.Count; start += options.BatchSize)
             {
                 cancel.ThrowIfCancellationRequested();

@@ -155,7 +155,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             long warmup = LearningRateSchedule.WarmupSteps(_o.WarmupSteps, _o.WarmupRatio, totalSteps);
             _state.TotalSteps = totalSteps;
             _ch.Info($"Training on {epochBlocks.Count} blocks: {batchesPerEpoch} batches of {_o.BatchSize} per epoch, {totalSteps} optimizer steps " +
-                     $"over {epochs} epoch(s), warm-up {warmup}, peak learning rate {_o.LearningRate}, device {_device}, sparse head {(_o.SparseHead ? "on" : "off")}.");
+                     $"over {epochs} epoch(s), warm-up {warmup}, peak learning rate {_o.LearningRate}, device {_device}, sparse head {(_o.SparseHead ? "on" : "off")}, precision {_o.Precision}.");
 
             var metrics = _state.Metrics;
             if (_o.EvaluationData is not null && _o.EvaluateBeforeTraining && _state.GlobalStep == 0 && _resumedFrom is null)
@@ -198,7 +198,9 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
                             using var batch = BatchTensors.Create(blocks, _model.Config.PadTokenId, _device);
                             _state.TokensSeen += batch.TokenCount;
                             if (batch.LabelCount == 0) continue; // nothing masked: no loss to learn from (HF would give NaN)
-                            var loss = _model.ComputeLoss(batch.InputIds, batch.AttentionMask, batch.Labels, _o.SparseHead);
+                            Tensor loss;
+                            using (Autocast.Enter(_o.Precision))
+                                loss = _model.ComputeLoss(batch.InputIds, batch.AttentionMask, batch.Labels, _o.SparseHead);
                             float value = loss.item<float>();
                             if (!float.IsFinite(value)) StopOnBadLoss(value);
                             (loss / groupSize).backward();
@@ -247,7 +249,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             _ch.Info($"Training done: {_state.GlobalStep} steps in {_state.TrainSeconds:F1} s ({metrics.TokensPerSecond:F0} tokens/s).");
 
             _model.eval();
-            return new MaskedLmTransformer(_model, _tokenizer, new FillMaskOptions { TextColumnName = _o.TextColumnName, TopK = _o.TopK }, metrics, _device)
+            return new MaskedLmTransformer(_model, _tokenizer, new FillMaskOptions { TextColumnName = _o.TextColumnName, TopK = _o.TopK, Precision = _o.Precision }, metrics, _device)
             {
                 TrainingInputColumnName = _o.InputIdsColumnName,
             };
