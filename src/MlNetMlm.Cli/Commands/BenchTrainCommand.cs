@@ -206,6 +206,14 @@ internal static class BenchTrainCommand
                 // Memory must not grow per step: RSS after the last step minus RSS after the first measured step.
                 ["rss_growth_over_measured_steps_bytes"] = rssAfterStep[^1] - rssAfterStep[Math.Min(s.Warmup, rssAfterStep.Count - 1)],
             };
+            if (s.Precision == Precision.BFloat16)
+            {
+                // What casting every weight to bfloat16 costs (done once per step in the forward pass; the backward
+                // pass casts the weight gradients back): the most that keeping persistent bf16 copies could save.
+                using var noGrad = no_grad();
+                result["weight_cast_seconds"] = BenchSupport.Round(BenchSupport.Median(Enumerable.Range(0, 3).Select(_ =>
+                    BenchSupport.Seconds(() => { foreach (var p in parameters) p.to(ScalarType.BFloat16).Dispose(); })).ToList()), 4);
+            }
             if (s.Matmul)
             {
                 var (peakAfter, shapesAfter) = MatmulPeak(DtypeOf(s.Precision));

@@ -107,6 +107,8 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
                 throw new InvalidOperationException($"{Component}: the tokenizer has {_tokenizer.VocabularySize} ids but the model's vocab_size is {_model.Config.VocabSize}.");
             _model.to(_device);
             _model.train();
+            if (options.Precision == Precision.BFloat16 && BFloat16Support.Check(_device) is { Faster: false } bf16)
+                ch.Warning($"Precision BFloat16 will not be faster here ({bf16.Reason}); training in bfloat16 anyway.");
             _parameters = _model.parameters().ToList();
             _optimizer = CreateOptimizer();
             if (_resumedFrom is not null)
