@@ -52,8 +52,11 @@ internal sealed class Autocast : IDisposable
     /// </summary>
     public static Tensor Input(Tensor x) => Compute is { } dt && x.dtype != dt ? x.to(dt) : x;
 
-    /// <summary><paramref name="x"/> as float32 (for what must not run in low precision).</summary>
-    public static Tensor Float(Tensor x) => x.dtype == ScalarType.Float32 || !x.is_floating_point() ? x : x.to(ScalarType.Float32);
+    /// <summary>
+    /// Inside a low-precision scope, <paramref name="x"/> as float32 (for what must not run in low precision); outside
+    /// one, <paramref name="x"/> as is (a model moved whole to another dtype keeps computing in it).
+    /// </summary>
+    public static Tensor Float(Tensor x) => Compute is null || x.dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
 
     /// <summary><c>layer.forward(x)</c> in the compute dtype.</summary>
     public static Tensor Linear(Linear layer, Tensor x) =>
