@@ -6,6 +6,7 @@ within each round and the median over rounds is reported. Called by bench/run-al
 the peers and builds the CLI first.
 """
 import argparse
+import re
 import datetime
 import json
 import os
@@ -23,10 +24,18 @@ CLI = os.environ.get('MLNETMLM_BENCH_CLI') or os.path.join(REPO, 'src', 'MlNetMl
 WORK = os.path.join(HERE, '.peers', 'work')  # git-ignored scratch: ids files, the repeated corpus
 TORCH_PY = '/usr/bin/python3'  # Debian's python, where python3-torch lives
 RAW = []
+REPLAY = []  # with --replay: saved runs answered in order instead of running the commands again
 DEFAULT_ONLY = 'tokenizer,prep,train,fillmask,bf16,product'
 
 
 def run(cmd, env=None):
+    if REPLAY:
+        saved = REPLAY.pop(0)
+        # Same program and subcommand as saved (paths may differ: another checkout).
+        if [os.path.basename(x) for x in saved['command'][:3]] != [os.path.basename(x) for x in cmd[:3]]:
+            sys.exit(f"--replay: the saved run {' '.join(saved['command'][:3])} does not match {' '.join(cmd[:3])}")
+        RAW.append(saved)
+        return saved['result']
     e = dict(os.environ)
     e.update(env or {})
     print('  $ ' + ' '.join(cmd), file=sys.stderr, flush=True)
@@ -105,28 +114,36 @@ def train_bench(a):
         r = {}
         r['ours_sparse'] = run([CLI, 'bench', 'train', '--shape', 'distilroberta', '--sparse-head', 'on', '--matmul-peak', peak, '--json'] + train_args(a))
         r['torch_dense'] = run([TORCH_PY, os.path.join(HERE, 'peers', 'torch_bench.py'), 'train', '--sparse-head', 'off', '--matmul-peak', peak] + train_args(a))
-        r['ours_dense'] = run([CLI, 'bench', 'train', '--shape', 'distilroberta', '--sparse-head', 'off', '--matmul-peak', 'off', '--json'] + train_args(a))
-        r['torch_sparse'] = run([TORCH_PY, os.path.join(HERE, 'peers', 'torch_bench.py'), 'train', '--sparse-head', 'on', '--matmul-peak', 'off'] + train_args(a))
+        r['ours_dense'] = run([CLI, 'bench', 'train', '--shape', 'distilroberta', '--sparse-head', 'off', '--matmul-peak', peak, '--json'] + train_args(a))
+        r['torch_sparse'] = run([TORCH_PY, os.path.join(HERE, 'peers', 'torch_bench.py'), 'train', '--sparse-head', 'on', '--matmul-peak', peak] + train_args(a))
         # PyTorch with the OpenMP wait policy MlNetMlm sets for itself: how much of the gap is that setting.
         r['torch_dense_passive'] = run([TORCH_PY, os.path.join(HERE, 'peers', 'torch_bench.py'), 'train', '--sparse-head', 'off', '--matmul-peak', 'off'] + train_args(a),
                                        env={'OMP_WAIT_POLICY': 'PASSIVE'})
         rounds.append(r)
     tps = lambda k: med([r[k]['tokens_per_second'] for r in rounds])
     ratio = lambda k1, k2: med([r[k1]['tokens_per_second'] / r[k2]['tokens_per_second'] for r in rounds])
-    peak_ours = max(r['ours_sparse']['matmul_peak_gflops'] for r in rounds)
-    peak_torch = max(r['torch_dense']['matmul_peak_gflops'] for r in rounds)
-    out = dict(rounds=rounds, peak_ours=peak_ours, peak_torch=peak_torch)
+    out = dict(rounds=rounds)
     for k in ['ours_sparse', 'ours_dense', 'torch_dense', 'torch_sparse', 'torch_dense_passive']:
         out[k] = dict(tps=tps(k), step=med([r[k]['step_seconds_median'] for r in rounds]),
                       gflops=med([r[k]['gflops_per_second'] for r in rounds]), flops=rounds[0][k]['flops_per_step'],
                       rss=med([r[k]['peak_rss_bytes'] for r in rounds]),
-                      growth=max(r[k]['rss_growth_over_measured_steps_bytes'] for r in rounds))
+                      growth=max(r[k]['rss_growth_over_measured_steps_bytes'] for r in rounds),
+                      # FLOP utilisation: each run's GFLOP/s over the matmul peak measured in that same process, median
+                      # over rounds; None when that process measured no peak (runs saved before every run measured one).
+                      util=in_process_utilisation([r[k] for r in rounds]),
+                      peak=med([r[k]['matmul_peak_gflops'] for r in rounds]) if all('matmul_peak_gflops' in r[k] for r in rounds) else None)
     out['ratio_sparse_vs_torch'] = ratio('ours_sparse', 'torch_dense')
     out['ratio_dense_vs_torch'] = ratio('ours_dense', 'torch_dense')
     out['ratio_sparse_vs_torch_sparse'] = ratio('ours_sparse', 'torch_sparse')
     out['ratio_sparse_vs_torch_passive'] = ratio('ours_sparse', 'torch_dense_passive')
     out['rss_ratio'] = med([r['ours_sparse']['peak_rss_bytes'] / r['torch_dense']['peak_rss_bytes'] for r in rounds])
     return out
+
+
+def in_process_utilisation(runs):
+    if not all('matmul_peak_gflops' in x for x in runs):
+        return None
+    return med([x['gflops_per_second'] / x['matmul_peak_gflops'] for x in runs])
 
 
 def fillmask_bench(a):
@@ -142,6 +159,8 @@ def fillmask_bench(a):
         rounds.append((ours, peer))
         passives.append(passive)
     return dict(rounds=rounds,
+                passive_latency_ratio=med([p['single_latency_ms_median'] / o['single_latency_ms_median'] for (o, _), p in zip(rounds, passives)]),
+                passive_batch_ratio=med([o['batch_sentences_per_second'] / p['batch_sentences_per_second'] for (o, _), p in zip(rounds, passives)]),
                 ours_ms=med([o['single_latency_ms_median'] for o, _ in rounds]), peer_ms=med([p['single_latency_ms_median'] for _, p in rounds]),
                 ours_sps=med([o['batch_sentences_per_second'] for o, _ in rounds]), peer_sps=med([p['batch_sentences_per_second'] for _, p in rounds]),
                 latency_ratio=med([p['single_latency_ms_median'] / o['single_latency_ms_median'] for o, p in rounds]),
@@ -194,14 +213,22 @@ def bf16_bench(a):
 def product_bench(a):
     """`mlnet-mlm train` as a user runs it (SOTU corpus, a distilroberta-shaped checkpoint) against PyTorch eager doing as many steps."""
     ckpt = os.path.join(WORK, 'distilroberta-random')
-    if not os.path.isfile(os.path.join(ckpt, 'pytorch_model.bin')):
-        run([TORCH_PY, os.path.join(HERE, 'peers', 'torch_bench.py'), 'save-checkpoint', '--dir', ckpt])  # random init, nothing downloaded
-    for name in ('vocab.json', 'merges.txt'):
-        shutil.copyfile(os.path.join(SHARED, 'roberta-base', name), os.path.join(ckpt, name))
+    if REPLAY:
+        if 'save-checkpoint' in REPLAY[0]['command']:
+            RAW.append(REPLAY.pop(0))
+    else:
+        if not os.path.isfile(os.path.join(ckpt, 'pytorch_model.bin')):
+            run([TORCH_PY, os.path.join(HERE, 'peers', 'torch_bench.py'), 'save-checkpoint', '--dir', ckpt])  # random init, nothing downloaded
+        for name in ('vocab.json', 'merges.txt'):
+            shutil.copyfile(os.path.join(SHARED, 'roberta-base', name), os.path.join(ckpt, name))
     corpus = os.path.join(SHARED, 'corpora', 'sotu-eli5-shaped.jsonl')
     steps = a.product_steps
 
     def ours(flag):
+        if REPLAY:  # --replay answers this run from the saved ones, like run()
+            saved = REPLAY.pop(0)
+            RAW.append(saved)
+            return saved['result']
         out_dir = os.path.join(WORK, 'product-' + (flag or 'fp32').strip('-'))
         cmd = [CLI, 'train', '--data', rel(corpus), '--text-column', 'answers.text', '--model', rel(ckpt), '--output', rel(out_dir),
                '--overwrite', '--max-steps', str(steps), '--batch-size', '8', '--block-size', '128', '--eval-fraction', '0',
@@ -243,10 +270,14 @@ def machine():
 def table(a, results):
     cpu, nproc, load = machine()
     now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
-    L = [f'Measured {now} on `nproc` = {nproc}, CPU "{cpu}", {platform.system()} {platform.release()}; '
-         f'load average at the end {load:.1f} (shared machine); {a.rounds} round(s), each ratio taken inside a round, median over rounds. '
-         f'Command: `bash bench/run-all.sh --rounds {a.rounds} --steps {a.steps}' + (f' --warmup-steps {a.warmup_steps}' if a.warmup_steps != 2 else '')
-         + (f' --product-steps {a.product_steps}' if 'product' in a.only.split(',') else '') + (f' --only {a.only}' if a.only != DEFAULT_ONLY else '') + '`.', '']
+    header = (f'Measured {now} on `nproc` = {nproc}, CPU "{cpu}", {platform.system()} {platform.release()}; '
+              f'load average at the end {load:.1f} (shared machine); {a.rounds} round(s), each ratio taken inside a round, median over rounds. '
+              f'Command: `bash bench/run-all.sh --rounds {a.rounds} --steps {a.steps}' + (f' --warmup-steps {a.warmup_steps}' if a.warmup_steps != 2 else '')
+              + (f' --product-steps {a.product_steps}' if 'product' in a.only.split(',') else '') + (f' --only {a.only}' if a.only != DEFAULT_ONLY else '') + '`.')
+    if a.replay:
+        header = f'{a.measured} Table recomputed on {now} from the saved runs: `python3 bench/run_all.py --replay bench/results/latest.json`.'
+    a.header = header
+    L = [header, '']
     L += ['| # | comparison | ours | peer | ratio (ours ÷ peer, higher = ours faster) | target |', '|---|---|---|---|---|---|']
     if 'tokenizer' in results:
         for t in results['tokenizer']:
@@ -264,12 +295,13 @@ def table(a, results):
         L.append(f"| 3 | same, ours dense head vs PyTorch dense head (same work) | {f('ours_dense')} | {f('torch_dense')} | **{r['ratio_dense_vs_torch']:.2f}×** | — |")
         L.append(f"| 3 | same, both sparse head (same work) | {f('ours_sparse')} | {f('torch_sparse')} | **{r['ratio_sparse_vs_torch_sparse']:.2f}×** | — |")
         L.append(f"| 3 | same, ours sparse head vs PyTorch dense head run with OMP_WAIT_POLICY=PASSIVE (the setting MlNetMlm makes for itself) | {f('ours_sparse')} | {f('torch_dense_passive')} | **{r['ratio_sparse_vs_torch_passive']:.2f}×** | — |")
-        L.append(f"| 3 | FLOP utilisation vs fp32 matmul peak measured in the same process | ours sparse {r['ours_sparse']['gflops'] / r['peak_ours']:.0%}, dense {r['ours_dense']['gflops'] / r['peak_ours']:.0%} of TorchSharp's best {r['peak_ours']:.0f} GFLOP/s | dense {r['torch_dense']['gflops'] / r['peak_torch']:.0%}, sparse {r['torch_sparse']['gflops'] / r['peak_torch']:.0%} of torch 1.13's best {r['peak_torch']:.0f} GFLOP/s | — | ≥ 80 % |")
+        u = lambda k: 'n/a (no peak measured in that process)' if r[k]['util'] is None else f"{r[k]['util']:.0%} (peak {r[k]['peak']:.0f} GFLOP/s)"
+        L.append(f"| 3 | FLOP utilisation: each run's GFLOP/s ÷ the fp32 matmul peak measured in the same process, median over rounds | ours sparse {u('ours_sparse')}, dense {u('ours_dense')} | PyTorch dense {u('torch_dense')}, sparse {u('torch_sparse')} | — | ≥ 80 % |")
     if 'fillmask' in results:
         m = results['fillmask']
         L.append(f"| 4 | fill-mask, one sentence ({m['single_tokens']} tokens), latency | {m['ours_ms']:.1f} ms | {m['peer_ms']:.1f} ms | **{m['latency_ratio']:.2f}×** | — |")
         L.append(f"| 4 | fill-mask, batch of 64 (padded to {m['padded']}) | {m['ours_sps']:.1f} sentences/s | {m['peer_sps']:.1f} sentences/s | **{m['batch_ratio']:.2f}×** | — |")
-        L.append(f"| 4 | fill-mask, PyTorch run with OMP_WAIT_POLICY=PASSIVE | {m['ours_ms']:.1f} ms; {m['ours_sps']:.1f} sentences/s | {m['passive_ms']:.1f} ms; {m['passive_sps']:.1f} sentences/s | **{m['passive_ms'] / m['ours_ms']:.2f}×**; **{m['ours_sps'] / m['passive_sps']:.2f}×** | — |")
+        L.append(f"| 4 | fill-mask, PyTorch run with OMP_WAIT_POLICY=PASSIVE | {m['ours_ms']:.1f} ms; {m['ours_sps']:.1f} sentences/s | {m['passive_ms']:.1f} ms; {m['passive_sps']:.1f} sentences/s | **{m['passive_latency_ratio']:.2f}×**; **{m['passive_batch_ratio']:.2f}×** | — |")
     if 'bf16' in results:
         b = results['bf16']
         g = lambda k: f"{b[k]['tps']:.0f} tokens/s ({b[k]['step']:.2f} s/step: forward {b[k]['phases'][0]:.2f}, backward {b[k]['phases'][1]:.2f}, optimizer {b[k]['phases'][2]:.2f}; {b[k]['gflops']:.0f} GFLOP/s)"
@@ -290,6 +322,26 @@ def table(a, results):
     return '\n'.join(L)
 
 
+BEGIN, END = '<!-- results:begin -->', '<!-- results:end -->'
+
+
+def previous_header():
+    """The "Measured ..." line of the table in bench/README.md (for results saved without one)."""
+    with open(os.path.join(HERE, 'README.md')) as f:
+        s = f.read()
+    block = s[s.index(BEGIN) + len(BEGIN):s.index(END)].strip().splitlines()
+    return block[0].split(' Table recomputed on ')[0]
+
+
+STATUS_ROW = re.compile(r'(\| Benchmarks against HF tokenizers and PyTorch [^|]*\| )[^\n]*')
+
+
+def status_text(results):
+    """The README's status cell for the benchmarks, from the same figure as the table's utilisation row."""
+    util = results['train']['ours_sparse']['util']
+    return f"done; FLOP utilisation {util:.0%} of the fp32 matmul peak measured in the same process (bench/README.md; target 80 %) |"
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--rounds', type=int, default=3)
@@ -299,7 +351,13 @@ def main():
     p.add_argument('--product-steps', type=int, default=10)
     p.add_argument('--warmup-steps', type=int, default=2)
     p.add_argument('--no-readme', action='store_true')
+    p.add_argument('--replay', help='rebuild the table from a saved results file (bench/results/latest.json) instead of running')
     a = p.parse_args()
+    if a.replay:
+        with open(a.replay) as f:
+            saved = json.load(f)
+        REPLAY.extend(saved['runs'])
+        a.measured = saved.get('header') or previous_header()
     os.makedirs(WORK, exist_ok=True)
     if not os.path.isdir(SHARED):
         sys.exit(f'{SHARED} not found: the corpora and tokenizer files are read from ../shared/data beside the repository.')
@@ -310,17 +368,26 @@ def main():
             results[name] = fn(a)
     text = table(a, results)
     print(text)
-    os.makedirs(os.path.join(HERE, 'results'), exist_ok=True)
-    with open(os.path.join(HERE, 'results', 'latest.json'), 'w') as f:
-        json.dump({'runs': RAW}, f, indent=1)
+    if not a.replay:
+        os.makedirs(os.path.join(HERE, 'results'), exist_ok=True)
+        with open(os.path.join(HERE, 'results', 'latest.json'), 'w') as f:
+            json.dump({'header': a.header, 'runs': RAW}, f, indent=1)
     if not a.no_readme:
         readme = os.path.join(HERE, 'README.md')
         with open(readme) as f:
             s = f.read()
-        begin, end = '<!-- results:begin -->', '<!-- results:end -->'
-        i, j = s.index(begin) + len(begin), s.index(end)
+        i, j = s.index(BEGIN) + len(BEGIN), s.index(END)
         with open(readme, 'w') as f:
             f.write(s[:i] + '\n' + text + '\n' + s[j:])
+        if 'train' in results:
+            top = os.path.join(REPO, 'README.md')
+            with open(top) as f:
+                s = f.read()
+            s, n = STATUS_ROW.subn(lambda m: m.group(1) + status_text(results), s)
+            if n != 1:
+                sys.exit('README.md: the status row "Benchmarks against HF tokenizers and PyTorch" was not found')
+            with open(top, 'w') as f:
+                f.write(s)
 
 
 if __name__ == '__main__':

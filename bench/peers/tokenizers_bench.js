@@ -3,6 +3,7 @@
 // Rust-side threads; RAYON_NUM_THREADS sets how many). Texts are read into memory first, outside the timing.
 // Usage: node tokenizers_bench.js --tokenizer tokenizer.json --corpus FILE --field a.b [--passes 3]
 //        [--compare-ids OURS.jsonl]   (counts records whose ids differ from another implementation's)
+//        [--ids-out HF.jsonl]         (writes each record's ids, a JSON array per line: the tests' independent reference)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -19,6 +20,7 @@ const corpus = arg('--corpus');
 const field = arg('--field', 'text').split('.');
 const passes = Number(arg('--passes', '3'));
 const compare = arg('--compare-ids');
+const idsOut = arg('--ids-out');
 
 const texts = fs.readFileSync(corpus, 'utf8').split('\n').filter((l) => l.length > 0).map((line) => {
   let v = JSON.parse(line);
@@ -56,6 +58,7 @@ async function main() {
     if (p === 0) ids = out.map((e) => e.getIds());
   }
 
+  if (idsOut) fs.writeFileSync(idsOut, ids.map((x) => JSON.stringify(x)).join('\n') + '\n');
   let mismatches = null;
   if (compare) {
     const ours = fs.readFileSync(compare, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l));

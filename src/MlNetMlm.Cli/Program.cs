@@ -37,6 +37,7 @@ public static class Program
             BenchModelCommand.Create(cli.Output),
         };
         root.Options.Add(cli.Verbose);
+        foreach (var command in root.Subcommands) CommandRunner.Guard(command, cli, command.Name);
         // Ctrl-C is handled by the training commands themselves (checkpoint, then exit 130).
         var config = new InvocationConfiguration { Output = cli.Output, Error = cli.Error, ProcessTerminationTimeout = null };
         return root.Parse(args).Invoke(config);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using MlNetMlm.Cli.Shared;
 using MlNetMlm.Interop;
 using MlNetMlm.Modeling;
 using TorchSharp;
@@ -79,13 +80,11 @@ internal static class BenchModelCommand
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException)
         {
-            output.WriteLine(e.Message);
-            return 2;
+            throw new CliException(e.Message);
         }
         if (s.SeqLen > config.MaxSequenceLength)
         {
-            output.WriteLine($"--seq-len {s.SeqLen} exceeds what the shape's position table allows ({config.MaxSequenceLength}).");
-            return 2;
+            throw new CliException($"--seq-len {s.SeqLen} exceeds what the shape's position table allows ({config.MaxSequenceLength}).");
         }
 
         int previousThreads = get_num_threads();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using MlNetMlm.Cli.Shared;
 using MlNetMlm.Interop;
 using MlNetMlm.Modeling;
 using MlNetMlm.Training;
@@ -123,8 +124,7 @@ internal static class BenchTrainCommand
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException)
         {
-            output.WriteLine(e.Message);
-            return 2;
+            throw new CliException(e.Message);
         }
 
         int previousThreads = get_num_threads();

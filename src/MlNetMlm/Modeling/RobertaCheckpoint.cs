@@ -371,6 +371,9 @@ public static class RobertaCheckpoint
     {
         var config = model.Config.Clone();
         config.Architectures = ["RobertaForMaskedLM"];
+        // Keys HF's RobertaConfig always writes, with its defaults, when the source config did not carry them.
+        config.ExtraFields.TryAdd("classifier_dropout", null);
+        config.ExtraFields.TryAdd("use_cache", true);
 
         var state = model.state_dict();
         foreach (var (key, t) in state)
@@ -403,7 +406,7 @@ public static class RobertaCheckpoint
         options.WriteExtraFiles?.Invoke(dir);
 
         string tokConfig = Path.Combine(dir, "tokenizer_config.json");
-        if (!File.Exists(tokConfig)) File.WriteAllText(tokConfig, TokenizerConfigJson(config));
+        if (!File.Exists(tokConfig)) File.WriteAllText(tokConfig, TokenizerConfigJson(config, SpecialTokenIds(Path.Combine(dir, "vocab.json"))));
         string specials = Path.Combine(dir, "special_tokens_map.json");
         if (!File.Exists(specials)) File.WriteAllText(specials, SpecialTokensMapJson());
         string card = Path.Combine(dir, "README.md");
@@ -412,39 +415,60 @@ public static class RobertaCheckpoint
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    private static JsonObject MaskToken() => new()
+    /// <summary>RoBERTa's special tokens with the flags HF's tokenizer saves: only &lt;mask&gt; absorbs the space before it.</summary>
+    private static readonly string[] SpecialTokens = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"];
+
+    private static JsonObject TokenFlags(string token, bool withSpecial = false)
     {
+        bool mask = token == "<mask>";
         // HF's RoBERTa <mask> absorbs the space before it (lstrip), which the fill-mask pipeline relies on.
-        ["content"] = "<mask>", ["lstrip"] = true, ["normalized"] = false, ["rstrip"] = false, ["single_word"] = false,
-    };
+        var o = new JsonObject { ["content"] = token, ["lstrip"] = mask, ["normalized"] = !mask, ["rstrip"] = false, ["single_word"] = false };
+        if (withSpecial) o["special"] = true;
+        return o;
+    }
+
+    /// <summary>The special tokens' ids in the folder's vocab.json (none when it has no vocab.json).</summary>
+    private static SortedDictionary<int, string> SpecialTokenIds(string vocabPath)
+    {
+        var ids = new SortedDictionary<int, string>();
+        if (!File.Exists(vocabPath)) return ids;
+        var vocab = JsonNode.Parse(File.ReadAllText(vocabPath))!.AsObject();
+        foreach (string token in SpecialTokens)
+            if (vocab[token] is JsonNode id) ids[id.GetValue<int>()] = token;
+        return ids;
+    }
 
     /// <summary>RoBERTa's tokenizer settings, as <c>RobertaTokenizer.save_pretrained</c> writes them.</summary>
-    internal static string TokenizerConfigJson(RobertaConfig config) => new JsonObject
+    internal static string TokenizerConfigJson(RobertaConfig config, SortedDictionary<int, string>? specialIds = null)
     {
-        ["add_prefix_space"] = false,
-        ["bos_token"] = "<s>",
-        ["clean_up_tokenization_spaces"] = true,
-        ["cls_token"] = "<s>",
-        ["eos_token"] = "</s>",
-        ["errors"] = "replace",
-        ["mask_token"] = "<mask>",
-        ["model_max_length"] = config.MaxSequenceLength,
-        ["pad_token"] = "<pad>",
-        ["sep_token"] = "</s>",
-        ["tokenizer_class"] = "RobertaTokenizer",
-        ["trim_offsets"] = true,
-        ["unk_token"] = "<unk>",
-    }.ToJsonString(Indented) + "\n";
+        var decoder = new JsonObject();
+        foreach (var (id, token) in specialIds ?? []) decoder[id.ToString(CultureInfo.InvariantCulture)] = TokenFlags(token, withSpecial: true);
+        var o = new JsonObject { ["add_prefix_space"] = false };
+        if (decoder.Count > 0) o["added_tokens_decoder"] = decoder;
+        o["bos_token"] = "<s>";
+        o["clean_up_tokenization_spaces"] = true;
+        o["cls_token"] = "<s>";
+        o["eos_token"] = "</s>";
+        o["errors"] = "replace";
+        o["mask_token"] = "<mask>";
+        // HF writes a 1e30 placeholder when it does not know the limit; the model's real one is more useful.
+        o["model_max_length"] = config.MaxSequenceLength;
+        o["pad_token"] = "<pad>";
+        o["sep_token"] = "</s>";
+        o["tokenizer_class"] = "RobertaTokenizer";
+        o["unk_token"] = "<unk>";
+        return o.ToJsonString(Indented) + "\n";
+    }
 
     internal static string SpecialTokensMapJson() => new JsonObject
     {
-        ["bos_token"] = "<s>",
-        ["cls_token"] = "<s>",
-        ["eos_token"] = "</s>",
-        ["mask_token"] = MaskToken(),
-        ["pad_token"] = "<pad>",
-        ["sep_token"] = "</s>",
-        ["unk_token"] = "<unk>",
+        ["bos_token"] = TokenFlags("<s>"),
+        ["cls_token"] = TokenFlags("<s>"),
+        ["eos_token"] = TokenFlags("</s>"),
+        ["mask_token"] = TokenFlags("<mask>"),
+        ["pad_token"] = TokenFlags("<pad>"),
+        ["sep_token"] = TokenFlags("</s>"),
+        ["unk_token"] = TokenFlags("<unk>"),
     }.ToJsonString(Indented) + "\n";
 
     private static string ModelCard(RobertaConfig config, CheckpointSaveOptions options, string folderName)

@@ -13,6 +13,20 @@ internal static class CliRun
         public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Output}\n--- stderr ---\n{Error}";
     }
 
+    /// <summary>
+    /// The README's error rule: exit code 1 and exactly one line on standard error, <c>command: …</c>, naming
+    /// <paramref name="names"/>; no stack trace. Returns that line.
+    /// </summary>
+    public static string AssertOneLineError(Result run, string names, string? command = null)
+    {
+        Assert.AreEqual(1, run.ExitCode, run.ToString());
+        var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.AreEqual(1, lines.Length, $"exactly one line on standard error:\n{run}");
+        if (command is not null) StringAssert.StartsWith(lines[0], $"{command}: ", run.ToString());
+        StringAssert.Contains(lines[0], names, run.ToString());
+        return lines[0];
+    }
+
     public static Result InProcess(params string[] args) => InProcess(args, progressHook: null, interrupt: null);
 
     public static Result InProcess(string[] args, Action<TrainingProgress>? progressHook, CancellationTokenSource? interrupt)

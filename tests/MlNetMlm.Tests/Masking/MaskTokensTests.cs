@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.ML;
@@ -158,33 +157,43 @@ public sealed class MaskTokensTests
             VocabularySize = vocabulary, MaskTokenId = 999, SpecialTokenIds = [0, 1, 2, 3, 999],
             WholeWordMasking = true, IsWordStart = isWordStart,
         };
-        var masked = MaskKeepingOriginal(ml, data, options);
-        var read = TokenIds.Read(masked, new Random(4), "original", "labels");
-        long words = 0, chosenWords = 0, split = 0, continuationTokens = 0;
-        for (int r = 0; r < read[0].Count; r++)
+        // Words (a word start and the continuation tokens after it) chosen whole, and split (some tokens chosen, not all).
+        (long Words, long Chosen, long Split, long Continuations) CountWords(MaskTokensOptions o)
         {
-            var ids = read[0][r];
-            var labels = read[1][r];
-            for (int i = 1; i < ids.Length - 1;)
+            var read = TokenIds.Read(MaskKeepingOriginal(ml, data, o), new Random(4), "original", "labels");
+            long words = 0, chosenWords = 0, split = 0, continuationTokens = 0;
+            for (int r = 0; r < read[0].Count; r++)
             {
-                int end = i + 1;
-                while (end < ids.Length - 1 && !isWordStart[ids[end]]) end++;
-                continuationTokens += end - i - 1;
-                int chosen = Enumerable.Range(i, end - i).Count(k => labels[k] != -100);
-                words++;
-                if (chosen == end - i) chosenWords++;
-                else if (chosen != 0) split++;
-                i = end;
+                var ids = read[0][r];
+                var labels = read[1][r];
+                for (int i = 1; i < ids.Length - 1;)
+                {
+                    int end = i + 1;
+                    while (end < ids.Length - 1 && !isWordStart[ids[end]]) end++;
+                    continuationTokens += end - i - 1;
+                    int chosen = Enumerable.Range(i, end - i).Count(k => labels[k] != -100);
+                    words++;
+                    if (chosen == end - i) chosenWords++;
+                    else if (chosen != 0) split++;
+                    i = end;
+                }
             }
+            return (words, chosenWords, split, continuationTokens);
         }
-        Console.WriteLine($"words {words:N0}, chosen {chosenWords:N0} ({(double)chosenWords / words:F4}), split {split}");
-        Assert.IsTrue(continuationTokens > 30_000, "many words span several tokens");
-        Assert.AreEqual(0L, split, "a word is chosen whole or not at all");
-        AssertNear(0.15, (double)chosenWords / words, 5 * Math.Sqrt(0.15 * 0.85 / words), "chosen words"); // 5 binomial standard errors
 
+        var whole = CountWords(options);
+        Console.WriteLine($"whole words: words {whole.Words:N0}, chosen {whole.Chosen:N0} ({(double)whole.Chosen / whole.Words:F4}), split {whole.Split}");
+        Assert.IsTrue(whole.Continuations > 30_000, "many words span several tokens");
+        Assert.AreEqual(0L, whole.Split, "a word is chosen whole or not at all");
+        AssertNear(0.15, (double)whole.Chosen / whole.Words, 5 * Math.Sqrt(0.15 * 0.85 / whole.Words), "chosen words"); // 5 binomial standard errors
+
+        // Control: the same data and count without whole-word masking does split words (tokens are chosen one by one:
+        // a two-token word is split with probability 1 − 0.15² − 0.85² ≈ 0.26), so the zero above is the option's doing.
         options.WholeWordMasking = false;
-        var perToken = TokenIds.Read(MaskKeepingOriginal(ml, data, options), new Random(4), "original", "labels");
-        Assert.IsTrue(perToken[1].Any(l => l.Count(x => x != -100) > 0));
+        var perToken = CountWords(options);
+        Console.WriteLine($"per token:   words {perToken.Words:N0}, split {perToken.Split:N0}");
+        Assert.AreEqual(whole.Words, perToken.Words);
+        Assert.IsTrue(perToken.Split > whole.Continuations / 20, $"per-token masking splits many words: {perToken.Split}");
     }
 
     [TestMethod]
@@ -405,33 +414,17 @@ public sealed class MaskTokensTests
     }
 
     [TestMethod]
-    public void GroupAndMaskThroughput()
+    public void GroupAndMaskReadLikeATrainerGivesEveryBlock()
     {
-        // 12k generated rows (~3.6M tokens) from LoadFromEnumerable through group(128) + mask, reading
-        // input_ids, labels and attention_mask of every block as a trainer would (no copies kept).
+        // Group(128) + mask read as a trainer reads them (input_ids, labels and attention_mask of every block);
+        // the throughput of the same loop over ~3.6 M ids is bench/dotnet/prep-throughput.cs.
         var ml = new MLContext(seed: 1);
-        var rows = TokenIds.Generate(12_000, seed: 31, minLength: 100, maxLength: 500);
+        var rows = TokenIds.Generate(400, seed: 31, minLength: 100, maxLength: 500);
         long tokens = rows.Sum(r => (long)r.Length);
         var data = TokenIds.Load(ml, rows);
         var model = ml.Transforms.GroupTexts().Append(ml.Transforms.MaskTokens(), TransformerScope.Training).Fit(data);
-        var view = model.Transform(data, TransformerScope.Training);
-        var grouped = model.First().Transform(data);
-        Pass(grouped, ["input_ids"]); // warm up (JIT)
-        Pass(view, ["input_ids", "labels", "attention_mask"]);
-        // Best of five: tiered JIT needs a few passes to settle and the machine is shared, so single timings are noisy.
-        double groupSeconds = double.MaxValue, bothSeconds = double.MaxValue;
-        long groupedBlocks = 0, blocks = 0;
-        for (int round = 0; round < 5; round++)
-        {
-            var clock = Stopwatch.StartNew();
-            groupedBlocks = Pass(grouped, ["input_ids", "attention_mask"]);
-            groupSeconds = Math.Min(groupSeconds, clock.Elapsed.TotalSeconds);
-            clock.Restart();
-            blocks = Pass(view, ["input_ids", "labels", "attention_mask"]);
-            bothSeconds = Math.Min(bothSeconds, clock.Elapsed.TotalSeconds);
-        }
-        Console.WriteLine($"group only: {tokens:N0} tokens in {groupSeconds:F3} s = {tokens / groupSeconds / 1e6:F1} M tokens/s");
-        Console.WriteLine($"group+mask: {tokens:N0} tokens, {blocks:N0} blocks in {bothSeconds:F3} s = {tokens / bothSeconds / 1e6:F1} M tokens/s");
+        long blocks = Pass(model.Transform(data, TransformerScope.Training), ["input_ids", "labels", "attention_mask"]);
+        long groupedBlocks = Pass(model.First().Transform(data), ["input_ids", "attention_mask"]);
         Assert.AreEqual(tokens / 128, blocks);
         Assert.AreEqual(blocks, groupedBlocks);
     }

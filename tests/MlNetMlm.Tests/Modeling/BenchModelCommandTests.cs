@@ -23,10 +23,9 @@ public sealed class BenchModelCommandTests
     [TestMethod]
     public void BadOptionsAreRejected()
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        Assert.AreNotEqual(0, MlNetMlm.Cli.Program.Run(["bench", "model", "--sparse-head", "maybe"], output, error));
-        Assert.AreNotEqual(0, MlNetMlm.Cli.Program.Run(["bench", "model", "--shape", "tiny", "--seq-len", "500"], output, error));
-        StringAssert.Contains(output.ToString(), "exceeds");
+        var parse = Cli.CliRun.InProcess("bench", "model", "--sparse-head", "maybe");
+        Assert.AreEqual(1, parse.ExitCode, parse.ToString());
+        StringAssert.Contains(parse.Error, "maybe");
+        Cli.CliRun.AssertOneLineError(Cli.CliRun.InProcess("bench", "model", "--shape", "tiny", "--seq-len", "500"), "exceeds", "bench model");
     }
 }

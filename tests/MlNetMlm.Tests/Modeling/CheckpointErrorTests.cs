@@ -15,7 +15,7 @@ public sealed class CheckpointErrorTests
     {
         // The model must outlive the state dict: TorchSharp's finalizer frees a collected module's tensors.
         private readonly RobertaForMaskedLM _model = RobertaForMaskedLM.FromScratch(TinyModels.Micro(), seed: 11);
-        public TempDir Dir { get; } = new();
+        public TempFiles Dir { get; } = new();
         public Dictionary<string, Tensor> State { get; }
 
         public MicroCheckpoint()
@@ -24,7 +24,7 @@ public sealed class CheckpointErrorTests
             State = _model.state_dict();
         }
 
-        public void Deconstruct(out TempDir dir, out Dictionary<string, Tensor> state) => (dir, state) = (Dir, State);
+        public void Deconstruct(out TempFiles dir, out Dictionary<string, Tensor> state) => (dir, state) = (Dir, State);
 
         public void Dispose()
         {
@@ -33,10 +33,10 @@ public sealed class CheckpointErrorTests
         }
     }
 
-    private static void WriteSafetensors(TempDir dir, Dictionary<string, Tensor> state) =>
+    private static void WriteSafetensors(TempFiles dir, Dictionary<string, Tensor> state) =>
         SafetensorsFile.Write(Path.Combine(dir.Path, RobertaCheckpoint.SafetensorsFileName), state);
 
-    private static CheckpointException LoadFails(TempDir dir) =>
+    private static CheckpointException LoadFails(TempFiles dir) =>
         Assert.ThrowsExactly<CheckpointException>(() => RobertaForMaskedLM.FromPretrained(dir.Path, _ => { }));
 
     [TestMethod]
@@ -48,6 +48,20 @@ public sealed class CheckpointErrorTests
         WriteSafetensors(dir, state);
         var e = LoadFails(dir);
         StringAssert.Contains(e.Message, "missing keys (1): roberta.encoder.layer.1.output.dense.bias");
+    }
+
+    [TestMethod]
+    public void WrongDtypeIsNamedWithItsKeyAndNothingIsLoaded()
+    {
+        using var fixture = new MicroCheckpoint();
+        var (dir, state) = fixture;
+        const string key = "roberta.encoder.layer.0.attention.self.query.weight";
+        state[key] = state[key].to(ScalarType.Int64);
+        WriteSafetensors(dir, state);
+        var e = LoadFails(dir);
+        StringAssert.Contains(e.Message, $"'{key}'");
+        StringAssert.Contains(e.Message, "dtype Int64");
+        StringAssert.Contains(e.Message, "floating-point");
     }
 
     [TestMethod]
@@ -144,7 +158,7 @@ public sealed class CheckpointErrorTests
     public void TruncatedPytorchBinIsReported()
     {
         string source = Path.Combine(HfReference.CheckpointDir("tiny-b"), RobertaCheckpoint.PytorchFile);
-        using var dir = new TempDir();
+        using var dir = new TempFiles();
         File.Copy(Path.Combine(HfReference.CheckpointDir("tiny-b"), "config.json"), Path.Combine(dir.Path, "config.json"));
         byte[] bytes = File.ReadAllBytes(source);
         string path = Path.Combine(dir.Path, RobertaCheckpoint.PytorchFile);

@@ -18,7 +18,7 @@ public sealed class CheckpointRoundTripTests
         string source = HfReference.CheckpointDir(name);
         using var binOnly = HfReference.SingleFormatCopy(name, RobertaCheckpoint.PytorchFile);
         using var original = RobertaForMaskedLM.FromPretrained(binOnly.Path, _ => { });
-        using var temp = new TempDir();
+        using var temp = new TempFiles();
         string saved = Path.Combine(temp.Path, "saved");
         original.SavePretrained(saved, new CheckpointSaveOptions
         {
@@ -60,7 +60,7 @@ public sealed class CheckpointRoundTripTests
         const string name = "tiny-a";
         string hfFile = Path.Combine(HfReference.CheckpointDir(name), RobertaCheckpoint.SafetensorsFileName);
         using var model = RobertaForMaskedLM.FromPretrained(HfReference.CheckpointDir(name), _ => { });
-        using var temp = new TempDir();
+        using var temp = new TempFiles();
         string saved = Path.Combine(temp.Path, "out");
         model.SavePretrained(saved);
         string ours = Path.Combine(saved, RobertaCheckpoint.SafetensorsFileName);
@@ -106,7 +106,7 @@ public sealed class CheckpointRoundTripTests
     public void SaveRefusesNonEmptyFolderUnlessOverwrite()
     {
         using var model = RobertaForMaskedLM.FromScratch(TinyModels.Micro(), seed: 1);
-        using var temp = new TempDir();
+        using var temp = new TempFiles();
         string target = Path.Combine(temp.Path, "model");
         Directory.CreateDirectory(target);
         File.WriteAllText(Path.Combine(target, "notes.txt"), "user data");
@@ -132,7 +132,7 @@ public sealed class CheckpointRoundTripTests
     public void ShardedSafetensorsLoads()
     {
         using var model = RobertaForMaskedLM.FromScratch(TinyModels.Micro(), seed: 3);
-        using var temp = new TempDir();
+        using var temp = new TempFiles();
         model.Config.Save(Path.Combine(temp.Path, "config.json"));
         var state = model.state_dict();
         var keys = state.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();

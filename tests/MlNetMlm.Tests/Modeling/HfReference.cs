@@ -59,23 +59,12 @@ internal static class HfReference
     /// A folder that shows the loader only one weight format: links to config.json, the tokenizer files
     /// and either model.safetensors or pytorch_model.bin of a reference checkpoint.
     /// </summary>
-    public static TempDir SingleFormatCopy(string name, string weightsFile)
+    public static TempFiles SingleFormatCopy(string name, string weightsFile)
     {
         string source = CheckpointDir(name);
-        var dir = new TempDir();
+        var dir = new TempFiles();
         foreach (string file in new[] { "config.json", "vocab.json", "merges.txt", weightsFile })
             File.CreateSymbolicLink(Path.Combine(dir.Path, file), Path.Combine(source, file));
         return dir;
-    }
-}
-
-/// <summary>A temporary folder removed on dispose.</summary>
-internal sealed class TempDir : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("mlnetmlm-test-").FullName;
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
     }
 }

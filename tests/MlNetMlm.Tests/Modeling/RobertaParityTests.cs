@@ -11,7 +11,7 @@ namespace MlNetMlm.Tests.Modeling;
 [TestClass]
 public sealed class RobertaParityTests
 {
-    private const double LogitTol = 1e-4, RelTol = 1e-4, LossTol = 1e-5;
+    private const double LogitTol = 1e-4, LossTol = 1e-5; // relative checks: HfParity.RelativeTolerance (1e-4)
 
     public static IEnumerable<object[]> CheckpointsAndFormats =>
         from name in HfReference.Checkpoints
@@ -38,26 +38,26 @@ public sealed class RobertaParityTests
             var logits = model.forward(ids, null)[0].to(ScalarType.Float64);         // [T, V]
             string what = $"{name}/{weightsFile} \"{c.Text}\"";
 
-            AssertRel(c.SequenceSum, logits.sum().item<double>(), $"{what}: sequence logits sum");
-            AssertRel(c.SequenceL2, logits.norm().item<double>(), $"{what}: sequence logits L2");
+            HfParity.AssertRelative(c.SequenceSum, logits.sum().item<double>(), $"{what}: sequence logits sum");
+            HfParity.AssertRelative(c.SequenceL2, logits.norm().item<double>(), $"{what}: sequence logits L2");
             foreach (var m in c.Masks)
             {
                 var row = logits[m.Position];                                          // [V]
-                double[] first20 = row[..20].data<double>().ToArray();
-                for (int i = 0; i < 20; i++)
+                double[] first20 = row[..m.First20.Length].data<double>().ToArray();
+                HfParity.AssertLists(m.First20, first20, $"{what}: mask @{m.Position} first logits", (hf, ours, at) =>
                 {
-                    double d = Math.Abs(first20[i] - m.First20[i]);
-                    maxLogitDiff = Math.Max(maxLogitDiff, d);
-                    Assert.IsTrue(d <= LogitTol, $"{what}: mask @{m.Position} logit {i}: HF {m.First20[i]}, ours {first20[i]}");
-                }
+                    // Logits sit near 0, so an absolute tolerance is the meaningful one here.
+                    maxLogitDiff = Math.Max(maxLogitDiff, Math.Abs(ours - hf));
+                    Assert.AreEqual(hf, ours, LogitTol, at);
+                });
                 double max = row.max().item<double>();
                 maxLogitDiff = Math.Max(maxLogitDiff, Math.Abs(max - m.Max));
                 Assert.AreEqual(m.Max, max, LogitTol, $"{what}: mask @{m.Position} max logit");
-                AssertRel(m.Sum, row.sum().item<double>(), $"{what}: mask @{m.Position} sum");
-                AssertRel(m.L2, row.norm().item<double>(), $"{what}: mask @{m.Position} L2");
+                HfParity.AssertRelative(m.Sum, row.sum().item<double>(), $"{what}: mask @{m.Position} sum");
+                HfParity.AssertRelative(m.L2, row.norm().item<double>(), $"{what}: mask @{m.Position} L2");
                 Assert.AreEqual(m.Argmax, row.argmax().item<long>(), $"{what}: mask @{m.Position} argmax");
                 long[] top = row.topk(m.TopK.Length).indexes.data<long>().ToArray();
-                CollectionAssert.AreEqual(m.TopK, top, $"{what}: mask @{m.Position} top-{m.TopK.Length} ids");
+                HfParity.AssertLists(m.TopK, top, $"{what}: mask @{m.Position} top-k ids", (hf, ours, at) => Assert.AreEqual(hf, ours, at));
             }
 
             if (c.Labels is not null && c.Loss is double hfLoss)
@@ -128,11 +128,5 @@ public sealed class RobertaParityTests
         // With no mask given, padding ids are masked automatically.
         var auto = model.forward(tensor(ids, cases.Count, t), null);
         Assert.IsTrue(auto.allclose(logits, rtol: 0, atol: 1e-6), "attention mask inferred from pad ids must equal the explicit mask");
-    }
-
-    private static void AssertRel(double expected, double actual, string what)
-    {
-        double rel = Math.Abs(actual - expected) / Math.Max(Math.Abs(expected), 1e-12);
-        Assert.IsTrue(rel <= RelTol, $"{what}: HF {expected}, ours {actual} (relative diff {rel:E2})");
     }
 }

@@ -20,7 +20,17 @@ namespace MlNetMlm.Tests.Notebooks;
 public sealed class NotebookTests
 {
     private const string UpdateOutputsVariable = "MLNETMLM_UPDATE_NOTEBOOK_OUTPUTS";
-    private static readonly TimeSpan RunnerTimeout = TimeSpan.FromMinutes(5);
+    private const int TestTimeoutMs = 8 * 60 * 1000;
+
+    /// <summary>
+    /// Every child process must end before the test's own timeout, so that its cleanup (finally) always runs:
+    /// each one is killed at this deadline, or when MSTest cancels the test.
+    /// </summary>
+    private static readonly TimeSpan Budget = TimeSpan.FromMilliseconds(TestTimeoutMs) - TimeSpan.FromSeconds(30);
+
+    private DateTime _deadline = DateTime.MaxValue;
+
+    public TestContext TestContext { get; set; } = null!;
 
     private static string NotebookPath => Path.Combine(RepoPaths.Root, "notebooks", "masked-language-modeling.ipynb");
     private static string Feed => Path.Combine(RepoPaths.Root, "artifacts", "packages");
@@ -35,10 +45,15 @@ public sealed class NotebookTests
         typeof(NotebookTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
 
     [TestMethod]
-    [Timeout(8 * 60 * 1000, CooperativeCancellation = true)]
+    [Timeout(TestTimeoutMs, CooperativeCancellation = true)]
     public void EveryCellRunsWithTheFreshlyPackedLibrary()
     {
+        _deadline = DateTime.UtcNow + Budget;
         var cacheBefore = TorchSharpCacheListing();
+        // What pack writes into the repository: the net8.0 build (when this test is the one that makes it) and a nuspec.
+        string project = Path.Combine(RepoPaths.Root, "src", "MlNetMlm");
+        string[] net8Outputs = [Path.Combine(project, "bin", Configuration, "net8.0"), Path.Combine(project, "obj", Configuration, "net8.0")];
+        var madeHere = net8Outputs.Where(d => !Directory.Exists(d)).ToList();
         string version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
         string reportPath = Path.Combine(Path.GetTempPath(), $"mlnetmlm-notebook-{version}.json");
         var clock = Stopwatch.StartNew();
@@ -54,7 +69,7 @@ public sealed class NotebookTests
             var args = new List<string> { RunnerDll(), NotebookPath, "--feed", Feed, "--version", version, "--report", reportPath, "--probe", probe };
             bool update = Environment.GetEnvironmentVariable(UpdateOutputsVariable) == "1";
             if (update) args.Add("--write-outputs");
-            var (exitCode, output) = Run("dotnet", args, RunnerTimeout);
+            var (exitCode, output) = Run("dotnet", args, TimeSpan.FromMinutes(5));
             Console.WriteLine(output);
             Console.WriteLine($"notebook run (pack included): {clock.Elapsed.TotalSeconds:F1} s");
 
@@ -112,10 +127,14 @@ public sealed class NotebookTests
         }
         finally
         {
-            // Per-run leftovers: the package in the local feed and its copy in the NuGet cache (ours only).
+            // Per-run leftovers, ours only: the package in the local feed, its copy in the NuGet cache, pack's nuspec,
+            // and the net8.0 build if it was made for this run. Runs on failure and on timeout alike (see Budget).
             File.Delete(Path.Combine(Feed, $"MlNetMlm.{version}.nupkg"));
             string extracted = Path.Combine(NuGetPackagesRoot, "mlnetmlm", version.ToLowerInvariant());
             if (Directory.Exists(extracted)) Directory.Delete(extracted, recursive: true);
+            File.Delete(Path.Combine(project, "obj", Configuration, $"MlNetMlm.{version}.nuspec"));
+            foreach (string dir in madeHere)
+                if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             File.Delete(reportPath);
         }
 
@@ -211,17 +230,22 @@ public sealed class NotebookTests
             .Order(StringComparer.Ordinal)
             .ToList();
 
-    private static (int ExitCode, string Output) Run(string fileName, IEnumerable<string> args, TimeSpan timeout)
+    /// <summary>Runs a child process; it is killed (and the test fails) at its timeout, at the test's deadline, or on cancellation.</summary>
+    private (int ExitCode, string Output) Run(string fileName, IEnumerable<string> args, TimeSpan timeout)
     {
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
         foreach (string a in args) start.ArgumentList.Add(a);
+        var left = _deadline - DateTime.UtcNow;
+        if (left < timeout) timeout = left > TimeSpan.Zero ? left : TimeSpan.Zero;
         using var process = Process.Start(start)!;
+        using var onCancel = TestContext.CancellationToken.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } });
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
+        if (!process.WaitForExit(timeout) || TestContext.CancellationToken.IsCancellationRequested)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"`{fileName} {string.Join(' ', args)}` did not finish within {timeout.TotalMinutes} minutes.");
+            process.WaitForExit();
+            Assert.Fail($"`{fileName} {string.Join(' ', args)}` did not finish within {timeout.TotalMinutes:F1} minutes (or the test was cancelled).");
         }
         return (process.ExitCode, stdout.Result + stderr.Result);
     }

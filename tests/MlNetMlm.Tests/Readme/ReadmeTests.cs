@@ -33,8 +33,8 @@ public sealed partial class ReadmeTests
     [TestMethod]
     public void ReadmeExampleRuns()
     {
-        string dir = Path.Combine(Path.GetTempPath(), $"mlnetmlm-readme-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(dir);
+        using var files = new TempFiles();
+        string dir = files.Path;
         string previous = Environment.CurrentDirectory;
         var output = new StringWriter();
         var console = Console.Out;
@@ -56,6 +56,35 @@ public sealed partial class ReadmeTests
         Assert.IsTrue(perplexity.Success, text);
         Assert.IsTrue(int.Parse(perplexity.Groups[2].Value) < int.Parse(perplexity.Groups[1].Value), "training lowers perplexity");
         Assert.AreEqual(5, text.Split('\n').Count(l => l.Contains("The Milky Way is a")), "five candidates, each a filled sentence");
-        Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>The README's status row quotes the FLOP utilisation of the benchmark table, not a figure of its own.</summary>
+    [TestMethod]
+    public void StatusRowQuotesTheBenchTable()
+    {
+        string bench = File.ReadAllText(Path.Combine(RepoPaths.Root, "bench", "README.md"));
+        string readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));
+        var table = Regex.Match(bench, @"\| 3 \| FLOP utilisation[^|]*\| ours sparse (\d+)%");
+        var status = Regex.Match(readme, @"\| Benchmarks against HF tokenizers and PyTorch[^|]*\| done; FLOP utilisation (\d+)%");
+        Assert.IsTrue(table.Success, "bench/README.md has no FLOP-utilisation row");
+        Assert.IsTrue(status.Success, "README.md's status row names no FLOP utilisation");
+        Assert.AreEqual(table.Groups[1].Value, status.Groups[1].Value, "README.md's status row and bench/README.md's table disagree");
+    }
+
+    /// <summary>
+    /// bench/README.md's table is what bench/run_all.py computes from the saved runs (bench/results/latest.json):
+    /// recomputing it gives the same rows, so the table cannot drift from the code that says how it is computed.
+    /// </summary>
+    [TestMethod]
+    public void BenchTableIsWhatRunAllComputesFromTheSavedRuns()
+    {
+        var (exit, stdout, stderr) = ExternalTool.Run("python3", Path.Combine("bench", "run_all.py"), "--replay", Path.Combine("bench", "results", "latest.json"), "--no-readme");
+        Assert.AreEqual(0, exit, stderr);
+        string bench = File.ReadAllText(Path.Combine(RepoPaths.Root, "bench", "README.md"));
+        static string[] Rows(string text) => text.Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToArray();
+        string table = bench[bench.IndexOf("<!-- results:begin -->", StringComparison.Ordinal)..bench.IndexOf("<!-- results:end -->", StringComparison.Ordinal)];
+        var expected = Rows(stdout);
+        Assert.IsTrue(expected.Length > 5, stdout);
+        CollectionAssert.AreEqual(expected, Rows(table), "bench/README.md's table differs from `python3 bench/run_all.py --replay bench/results/latest.json`");
     }
 }

@@ -11,8 +11,8 @@ internal static class ReferenceData
 {
     private static readonly Lazy<RobertaTokenizer> s_fromVocabAndMerges = new(() =>
     {
-        string dir = RepoPaths.RequireShared("roberta-base");
-        return RobertaTokenizer.FromFiles(Path.Combine(dir, "vocab.json"), Path.Combine(dir, "merges.txt"));
+        // Each file is required by name, so a skip names the one that is missing.
+        return RobertaTokenizer.FromFiles(RepoPaths.RequireShared("roberta-base", "vocab.json"), RepoPaths.RequireShared("roberta-base", "merges.txt"));
     });
 
     private static readonly Lazy<RobertaTokenizer> s_fromTokenizerJson = new(() =>
@@ -20,10 +20,6 @@ internal static class ReferenceData
 
     /// <summary>roberta-base from vocab.json + merges.txt (skips when the shared folder is absent).</summary>
     public static RobertaTokenizer RobertaBaseFromVocabAndMerges => s_fromVocabAndMerges.Value;
-
-    /// <summary>roberta-base when the shared folder is there, else null (for tests that also run without it).</summary>
-    public static RobertaTokenizer? RobertaBaseIfPresent =>
-        File.Exists(Path.Combine(RepoPaths.SharedData, "roberta-base", "merges.txt")) ? s_fromVocabAndMerges.Value : null;
 
     /// <summary>roberta-base from tokenizer.json alone.</summary>
     public static RobertaTokenizer RobertaBaseFromTokenizerJson => s_fromTokenizerJson.Value;

@@ -14,6 +14,9 @@ public sealed class TokenizeCommandTests
         return (exit, output.ToString().ReplaceLineEndings("\n"), error.ToString());
     }
 
+    /// <summary>The README's error rule: exit code 1 and one line on standard error, "tokenize: …".</summary>
+    private static void AssertOneLine(int exit, string error) => Cli.CliRun.AssertOneLineError(new(exit, "", error), "", "tokenize");
+
     [TestMethod]
     public void EncodesStringsAndFieldsOnePerLine()
     {
@@ -52,14 +55,14 @@ public sealed class TokenizeCommandTests
     public void BadLineStopsWithItsNumberAndNoStackTrace()
     {
         var (exit, output, error) = Run("\"fine\"\n{\"text\": 42}\n\"never reached\"\n");
-        Assert.AreNotEqual(0, exit);
+        AssertOneLine(exit, error);
         Assert.AreEqual("[0,38129,2]\n", output, "lines before the bad one are written");
         StringAssert.Contains(error, "line 2");
         StringAssert.Contains(error, "'text'");
         Assert.IsFalse(error.Contains("   at "), error);
 
         var (exit2, _, error2) = Run("[1,2]\n{oops\n", "--decode");
-        Assert.AreNotEqual(0, exit2);
+        AssertOneLine(exit2, error2);
         StringAssert.Contains(error2, "line 2");
         StringAssert.Contains(error2, "not valid JSON");
     }
@@ -68,7 +71,7 @@ public sealed class TokenizeCommandTests
     public void MissingTokenizerFolderIsAnErrorWithoutStackTrace()
     {
         var (exit, _, error) = Run("\"x\"\n", "--tokenizer", "/no/such/folder");
-        Assert.AreNotEqual(0, exit);
+        AssertOneLine(exit, error);
         StringAssert.Contains(error, "/no/such/folder");
         Assert.IsFalse(error.Contains("   at "), error);
     }

@@ -12,13 +12,6 @@ public sealed class MaskedLmTrainerTests
 {
     private static readonly RobertaTokenizer Tokenizer = RobertaTokenizer.Default;
 
-    private static string TempDir()
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "mlnetmlm-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
-
     [TestMethod]
     public void FitLowersEvaluationLossAndRecordsMetrics()
     {
@@ -65,8 +58,8 @@ public sealed class MaskedLmTrainerTests
         Assert.AreEqual(1, before.MaskCount);
         Assert.AreEqual(5, before.Tokens.Length);
 
-        string dir = TempDir();
-        string zip = Path.Combine(dir, "model.zip");
+        using var files = new TempFiles();
+        string zip = files.PathOf("model.zip");
         var schema = ml.Data.LoadFromEnumerable(new[] { new FillMaskInput() }).Schema;
         ml.Model.Save(fillMask, schema, zip);
         var fresh = new MLContext(seed: 5);
@@ -78,13 +71,24 @@ public sealed class MaskedLmTrainerTests
         Assert.IsInstanceOfType<MaskedLmTransformer>(loaded);
         Assert.AreEqual(fillMask.Metrics!.TotalSteps, ((MaskedLmTransformer)loaded).Metrics!.TotalSteps);
 
-        // The whole fitted chain (with its training-only steps) saves too, and its scoring part still scores.
-        string chainZip = Path.Combine(dir, "chain.zip");
+        // The scoring part of the chain (what the README recommends: training-only steps left out) predicts
+        // exactly what the trained transformer does: it still ends in the model, and the steps before it pass the text through.
+        CollectionAssert.AreEqual(new[] { "RobertaTokenizingTransformer", "MaskedLmTransformer" }, scoring.Select(t => t.GetType().Name).ToArray(),
+            "the scoring chain keeps the tokenizer and the model, not GroupTexts or MaskTokens");
+        var scoringEngine = ml.Model.CreatePredictionEngine<ScoringInput, FillMaskPrediction>(scoring);
+        var throughScoring = scoringEngine.Predict(new ScoringInput("The sun <mask> over the cold sea."));
+        CollectionAssert.AreEqual(before.TokenIds, throughScoring.TokenIds);
+        CollectionAssert.AreEqual(before.Scores, throughScoring.Scores);
+
+        // The whole fitted chain (with its training-only steps) saves too, and its scoring part, loaded, still scores.
+        string chainZip = files.PathOf("chain.zip");
         ml.Model.Save(model, text.Schema, chainZip);
         var chain = (TransformerChain<ITransformer>)fresh.Model.Load(chainZip, out _);
         Assert.AreEqual(4, chain.Count());
-        Assert.IsTrue(scoring.Count() >= 1);
-        Directory.Delete(dir, recursive: true);
+        var loadedScoring = chain.GetModelFor(TransformerScope.Scoring);
+        var reloaded = fresh.Model.CreatePredictionEngine<ScoringInput, FillMaskPrediction>(loadedScoring).Predict(new ScoringInput("The sun <mask> over the cold sea."));
+        CollectionAssert.AreEqual(before.TokenIds, reloaded.TokenIds);
+        CollectionAssert.AreEqual(before.Scores, reloaded.Scores);
     }
 
     [TestMethod]
@@ -102,7 +106,8 @@ public sealed class MaskedLmTrainerTests
             return o;
         }
 
-        string dirA = TempDir(), dirB = TempDir();
+        using var files = new TempFiles();
+        string dirA = files.PathOf("a"), dirB = files.PathOf("b");
         using var uninterrupted = ml.MaskedLanguageModeling().Trainer(Options(dirA)).Fit(data);
 
         using var cancel = new CancellationTokenSource();
@@ -123,8 +128,6 @@ public sealed class MaskedLmTrainerTests
             Assert.IsTrue(a[key].eq(b[key]).all().item<bool>(), $"'{key}' differs after resume");
         Assert.AreEqual(uninterrupted.Metrics!.TotalSteps, continued.Metrics!.TotalSteps);
         CollectionAssert.AreEqual(uninterrupted.Metrics.TrainLog.Select(e => e.Loss).ToList(), continued.Metrics.TrainLog.Select(e => e.Loss).ToList());
-        Directory.Delete(dirA, true);
-        Directory.Delete(dirB, true);
     }
 
     [TestMethod]
@@ -132,7 +135,8 @@ public sealed class MaskedLmTrainerTests
     {
         var ml = new MLContext(seed: 1);
         var data = TinyTraining.Prepared(ml, TinyTraining.Sentences(ml, 160, seed: 5), Tokenizer);
-        string dir = TempDir();
+        using var files = new TempFiles();
+        string dir = files.PathOf("checkpoints");
         var options = TinyTraining.Options(Tokenizer);
         options.LearningRate = 1e30; // diverges within a few steps
         options.WarmupSteps = 0;
@@ -147,7 +151,6 @@ public sealed class MaskedLmTrainerTests
         StringAssert.Contains(e.Message, "is intact");
         foreach (var checkpoint in checkpoints)
             Assert.IsTrue(File.Exists(Path.Combine(checkpoint, "model.safetensors")) && File.Exists(Path.Combine(checkpoint, "trainer_state.json")));
-        Directory.Delete(dir, true);
     }
 
     [TestMethod]
@@ -163,6 +166,13 @@ public sealed class MaskedLmTrainerTests
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MaskedLanguageModeling().Trainer(bad)).Message, "BatchSize");
         var none = new MaskedLmTrainerOptions();
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.MaskedLanguageModeling().Trainer(none)).Message, "ModelDirectory");
+    }
+
+    /// <summary>A row for the whole scoring chain: its first step tokenizes "text", the model reads "Text".</summary>
+    private sealed class ScoringInput(string value)
+    {
+        public string text { get; set; } = value;
+        public string Text { get; set; } = value;
     }
 
     /// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool).</summary>
