@@ -128,9 +128,9 @@ public sealed class BFloat16Tests
             o.Precision = precision;
             return o;
         }
-        using var dirA = new TempDir();
-        using var dirB = new TempDir();
-        using var dirC = new TempDir();
+        using var dirA = new TempFiles();
+        using var dirB = new TempFiles();
+        using var dirC = new TempFiles();
         var bf16 = Precision.BFloat16;
         using var uninterrupted = ml.MaskedLanguageModeling().Trainer(Options(dirA.Path, bf16)).Fit(data);
 
@@ -182,7 +182,7 @@ public sealed class BFloat16Tests
         Assert.AreEqual(Top(plain.Output), Top(bf16.Output));
         Assert.AreNotEqual(plain.Output, bf16.Output, "the scores come from bfloat16 products");
 
-        using var temp = new TempDir();
+        using var temp = new TempFiles();
         string data = Path.Combine(temp.Path, "eli5.jsonl");
         MlNetMlmSamples.WriteEli5(data);
         double Perplexity(params string[] extra)
