@@ -19,11 +19,13 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 SHARED = os.path.normpath(os.path.join(REPO, '..', 'shared', 'data'))
-CLI = os.path.join(REPO, 'src', 'MlNetMlm.Cli', 'bin', 'Release', 'net10.0', 'mlnet-mlm')
+# MLNETMLM_BENCH_CLI: a copy of the built CLI, so that a rebuild during a long run does not change what is measured.
+CLI = os.environ.get('MLNETMLM_BENCH_CLI') or os.path.join(REPO, 'src', 'MlNetMlm.Cli', 'bin', 'Release', 'net10.0', 'mlnet-mlm')
 WORK = os.path.join(HERE, '.peers', 'work')  # git-ignored scratch: ids files, the repeated corpus
 TORCH_PY = '/usr/bin/python3'  # Debian's python, where python3-torch lives
 RAW = []
 REPLAY = []  # with --replay: saved runs answered in order instead of running the commands again
+DEFAULT_ONLY = 'tokenizer,prep,train,fillmask,parquet,trainmem,bf16,product'
 
 
 def run(cmd, env=None):
@@ -153,7 +155,7 @@ def prep_bench_corpus(src, x10):
 
 
 def train_args(a):
-    return ['--batch-size', '8', '--seq-len', '128', '--steps', str(a.steps), '--warmup-steps', '2', '--threads', str(a.threads)]
+    return ['--batch-size', '8', '--seq-len', '128', '--steps', str(a.steps), '--warmup-steps', str(a.warmup_steps), '--threads', str(a.threads)]
 
 
 def train_bench(a):
@@ -219,6 +221,91 @@ def fillmask_bench(a):
                 single_tokens=rounds[0][0]['single_tokens'], padded=rounds[0][0]['batch_padded_length'])
 
 
+def bf16_bench(a):
+    """bf16 training and fill-mask: ours and PyTorch's by-hand bf16 recipe against the fp32 runs, inside each round."""
+    torch_py = [TORCH_PY, os.path.join(HERE, 'peers', 'torch_bench.py')]
+    ours = [CLI, 'bench', 'train', '--shape', 'distilroberta', '--sparse-head', 'on', '--json']
+    ids_file = os.path.join(WORK, 'fillmask.ids.json')
+    fill = [CLI, 'bench', 'fillmask', '--shape', 'distilroberta', '--tokenizer', rel(os.path.join(SHARED, 'roberta-base')),
+            '--corpus', rel(os.path.join(SHARED, 'corpora', 'moby-dick.jsonl')), '--batch', '64', '--threads', str(a.threads), '--json']
+    rounds = []
+    for _ in range(a.rounds):
+        r = {}
+        r['ours_bf16'] = run(ours + ['--precision', 'bf16', '--matmul-peak', 'on'] + train_args(a))
+        r['torch_dense'] = run(torch_py + ['train', '--sparse-head', 'off', '--matmul-peak', 'off'] + train_args(a))
+        r['ours_fp32'] = run(ours + ['--precision', 'fp32', '--matmul-peak', 'off'] + train_args(a))
+        # The same recipe with the OpenMP setting MlNetMlm makes for itself, so that the row compares the work, not the spinning.
+        r['torch_bf16'] = run(torch_py + ['train', '--sparse-head', 'on', '--precision', 'bf16', '--matmul-peak', 'on'] + train_args(a),
+                              env={'OMP_WAIT_POLICY': 'PASSIVE'})
+        r['fill_bf16'] = run(fill + ['--precision', 'bf16', '--ids-out', ids_file])
+        r['fill_fp32'] = run(fill + ['--precision', 'fp32'])
+        r['fill_torch'] = run(torch_py + ['fillmask', '--ids', ids_file, '--threads', str(a.threads)], env={'OMP_WAIT_POLICY': 'PASSIVE'})
+        rounds.append(r)
+    ratio = lambda k1, k2, key='tokens_per_second': med([r[k1][key] / r[k2][key] for r in rounds])
+    out = dict(rounds=rounds)
+    for k in ['ours_bf16', 'ours_fp32', 'torch_dense', 'torch_bf16']:
+        out[k] = dict(tps=med([r[k]['tokens_per_second'] for r in rounds]), step=med([r[k]['step_seconds_median'] for r in rounds]),
+                      gflops=med([r[k]['gflops_per_second'] for r in rounds]), flops=rounds[0][k]['flops_per_step'],
+                      rss=med([r[k]['peak_rss_bytes'] for r in rounds]),
+                      phases=[med([r[k][p + '_seconds_median'] for r in rounds]) for p in ('forward', 'backward', 'optimizer')])
+    out['peak_ours'] = max(r['ours_bf16']['matmul_peak_gflops'] for r in rounds)
+    out['peak_torch'] = max(r['torch_bf16']['matmul_peak_gflops'] for r in rounds)
+    out['vs_torch_fp32_dense'] = ratio('ours_bf16', 'torch_dense')
+    out['vs_torch_bf16'] = ratio('ours_bf16', 'torch_bf16')
+    out['vs_ours_fp32'] = ratio('ours_bf16', 'ours_fp32')
+    out['rss_vs_fp32'] = med([r['ours_bf16']['peak_rss_bytes'] / r['ours_fp32']['peak_rss_bytes'] for r in rounds])
+    for k in ['fill_bf16', 'fill_fp32', 'fill_torch']:
+        out[k] = med([r[k]['batch_sentences_per_second'] for r in rounds])
+    out['fill_vs_fp32'] = ratio('fill_bf16', 'fill_fp32', 'batch_sentences_per_second')
+    out['fill_vs_torch'] = ratio('fill_bf16', 'fill_torch', 'batch_sentences_per_second')
+    return out
+
+
+def product_bench(a):
+    """`mlnet-mlm train` as a user runs it (SOTU corpus, a distilroberta-shaped checkpoint) against PyTorch eager doing as many steps."""
+    ckpt = os.path.join(WORK, 'distilroberta-random')
+    if REPLAY:
+        if 'save-checkpoint' in REPLAY[0]['command']:
+            RAW.append(REPLAY.pop(0))
+    else:
+        if not os.path.isfile(os.path.join(ckpt, 'pytorch_model.bin')):
+            run([TORCH_PY, os.path.join(HERE, 'peers', 'torch_bench.py'), 'save-checkpoint', '--dir', ckpt])  # random init, nothing downloaded
+        for name in ('vocab.json', 'merges.txt'):
+            shutil.copyfile(os.path.join(SHARED, 'roberta-base', name), os.path.join(ckpt, name))
+    corpus = os.path.join(SHARED, 'corpora', 'sotu-eli5-shaped.jsonl')
+    steps = a.product_steps
+
+    def ours(flag):
+        if REPLAY:  # --replay answers this run from the saved ones, like run()
+            saved = REPLAY.pop(0)
+            RAW.append(saved)
+            return saved['result']
+        out_dir = os.path.join(WORK, 'product-' + (flag or 'fp32').strip('-'))
+        cmd = [CLI, 'train', '--data', rel(corpus), '--text-column', 'answers.text', '--model', rel(ckpt), '--output', rel(out_dir),
+               '--overwrite', '--max-steps', str(steps), '--batch-size', '8', '--block-size', '128', '--eval-fraction', '0',
+               '--save-steps', '0', '--logging-steps', str(steps)] + ([flag] if flag else [])
+        print('  $ ' + ' '.join(cmd), file=sys.stderr, flush=True)
+        res = subprocess.run(['/usr/bin/time', '-f', 'maxrss_kib=%M'] + cmd, check=True, capture_output=True, text=True, cwd=REPO)
+        summary = [l for l in res.stdout.splitlines() if l.startswith('Trained ')][-1]
+        with open(os.path.join(out_dir, 'metrics.json')) as f:
+            m = json.load(f)
+        rss = int([l for l in res.stderr.splitlines() if l.startswith('maxrss_kib=')][-1].split('=')[1]) * 1024
+        result = dict(summary=summary, tokens_per_second=m['tokens_per_second'], train_seconds=m['train_seconds'], peak_rss_bytes=rss)
+        RAW.append({'command': cmd, 'result': result})
+        return result
+
+    rounds = []
+    for _ in range(a.rounds):
+        r = dict(ours_bf16=ours('--bf16'), ours_fp32=ours(None))
+        r['torch_dense'] = run([TORCH_PY, os.path.join(HERE, 'peers', 'torch_bench.py'), 'train', '--sparse-head', 'off', '--matmul-peak', 'off',
+                                '--batch-size', '8', '--seq-len', '128', '--steps', str(steps), '--warmup-steps', '0', '--threads', str(a.threads)])
+        rounds.append(r)
+    ratio = lambda k1, k2: med([r[k1]['tokens_per_second'] / r[k2]['tokens_per_second'] for r in rounds])
+    return dict(rounds=rounds, steps=steps, tps={k: med([r[k]['tokens_per_second'] for r in rounds]) for k in ('ours_bf16', 'ours_fp32', 'torch_dense')},
+                rss={k: med([r[k]['peak_rss_bytes'] for r in rounds]) for k in ('ours_bf16', 'ours_fp32')},
+                bf16_vs_torch=ratio('ours_bf16', 'torch_dense'), fp32_vs_torch=ratio('ours_fp32', 'torch_dense'))
+
+
 def machine():
     cpu = 'unknown'
     try:
@@ -236,7 +323,8 @@ def table(a, results):
     now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
     header = (f'Measured {now} on `nproc` = {nproc}, CPU "{cpu}", {platform.system()} {platform.release()}; '
               f'load average at the end {load:.1f} (shared machine); {a.rounds} round(s), each ratio taken inside a round, median over rounds. '
-              f'Command: `bash bench/run-all.sh --rounds {a.rounds} --steps {a.steps}`.')
+              f'Command: `bash bench/run-all.sh --rounds {a.rounds} --steps {a.steps}' + (f' --warmup-steps {a.warmup_steps}' if a.warmup_steps != 2 else '')
+              + (f' --product-steps {a.product_steps}' if 'product' in a.only.split(',') else '') + (f' --only {a.only}' if a.only != DEFAULT_ONLY else '') + '`.')
     if a.replay:
         header = f'{a.measured} Table recomputed on {now} from the saved runs: `python3 bench/run_all.py --replay bench/results/latest.json`.'
     a.header = header
@@ -272,6 +360,20 @@ def table(a, results):
     if 'trainmem' in results:
         t = results['trainmem']
         L.append(f"| 5 | peak RSS of `train` (tiny model, 4 steps) on SOTU 1× vs 10× | 1×: {mib(t['one'])}, 10×: {mib(t['ten'])} | — | 10×/1×: **{t['ratio']:.2f}** (flat = 1) | flat |")
+    if 'bf16' in results:
+        b = results['bf16']
+        g = lambda k: f"{b[k]['tps']:.0f} tokens/s ({b[k]['step']:.2f} s/step: forward {b[k]['phases'][0]:.2f}, backward {b[k]['phases'][1]:.2f}, optimizer {b[k]['phases'][2]:.2f}; {b[k]['gflops']:.0f} GFLOP/s)"
+        L.append(f"| 6 | training step, distilroberta, 8×128, {a.threads} threads: ours bf16 (sparse head) vs PyTorch fp32 eager with HF's dense head | {g('ours_bf16')} | {g('torch_dense')} | **{b['vs_torch_fp32_dense']:.2f}×** | ≥ 3.0× |")
+        L.append(f"| 6 | same, ours bf16 vs PyTorch with the same bf16 recipe by hand (bf16 products, fp32 master weights, sparse head: same work; OMP_WAIT_POLICY=PASSIVE as ours) | {g('ours_bf16')} | {g('torch_bf16')} | **{b['vs_torch_bf16']:.2f}×** | ≥ 1.3× |")
+        L.append(f"| 6 | same, ours bf16 vs ours fp32 | {g('ours_bf16')} | {g('ours_fp32')} (ours) | **{b['vs_ours_fp32']:.2f}×** | — |")
+        L.append(f"| 6 | bf16 FLOP utilisation vs the bf16 matmul peak measured in the same process | ours {b['ours_bf16']['gflops'] / b['peak_ours']:.0%} of TorchSharp's best {b['peak_ours']:.0f} GFLOP/s | {b['torch_bf16']['gflops'] / b['peak_torch']:.0%} of torch 1.13's best {b['peak_torch']:.0f} GFLOP/s | — | — |")
+        L.append(f"| 6 | peak RSS while training, bf16 vs fp32 (ours) | bf16 {mib(b['ours_bf16']['rss'])} | fp32 {mib(b['ours_fp32']['rss'])} (ours) | bf16 ÷ fp32: **{b['rss_vs_fp32']:.2f}** (lower = bf16 smaller) | ≤ 1.0 |")
+        L.append(f"| 6 | fill-mask, batch of 64, ours bf16 vs ours fp32 | {b['fill_bf16']:.1f} sentences/s | {b['fill_fp32']:.1f} sentences/s (ours fp32) | **{b['fill_vs_fp32']:.2f}×** | ≥ 2.0× |")
+        L.append(f"| 6 | same, ours bf16 vs PyTorch fp32 (HF pipeline's work, OMP_WAIT_POLICY=PASSIVE) | {b['fill_bf16']:.1f} sentences/s | {b['fill_torch']:.1f} sentences/s | **{b['fill_vs_torch']:.2f}×** | — |")
+    if 'product' in results:
+        p = results['product']
+        L.append(f"| 7 | `mlnet-mlm train --bf16` on SOTU (answers.text), distilroberta-shaped random checkpoint, 8×128, {p['steps']} steps, vs PyTorch fp32 eager (HF dense head) doing {p['steps']} steps of the same shape | {p['tps']['ours_bf16']:.0f} tokens/s (final summary line; peak RSS {mib(p['rss']['ours_bf16'])}) | {p['tps']['torch_dense']:.0f} tokens/s | **{p['bf16_vs_torch']:.2f}×** | ≥ 3.0× |")
+        L.append(f"| 7 | same, `mlnet-mlm train` fp32 | {p['tps']['ours_fp32']:.0f} tokens/s (peak RSS {mib(p['rss']['ours_fp32'])}) | {p['tps']['torch_dense']:.0f} tokens/s | **{p['fp32_vs_torch']:.2f}×** | — |")
     if 'train' in results:
         r = results['train']
         L.append(f"| 5 | peak RSS while training (row 3) | sparse {mib(r['ours_sparse']['rss'])}, dense {mib(r['ours_dense']['rss'])}; growth over measured steps ≤ {mib(max(r['ours_sparse']['growth'], r['ours_dense']['growth']))} | dense {mib(r['torch_dense']['rss'])}, sparse {mib(r['torch_sparse']['rss'])} | ours sparse ÷ PyTorch dense: **{r['rss_ratio']:.2f}** (lower = ours smaller) | — |")
@@ -303,7 +405,9 @@ def main():
     p.add_argument('--rounds', type=int, default=3)
     p.add_argument('--steps', type=int, default=5)
     p.add_argument('--threads', type=int, default=2)
-    p.add_argument('--only', default='tokenizer,prep,train,fillmask,parquet,trainmem')
+    p.add_argument('--only', default=DEFAULT_ONLY)
+    p.add_argument('--product-steps', type=int, default=10)
+    p.add_argument('--warmup-steps', type=int, default=2)
     p.add_argument('--no-readme', action='store_true')
     p.add_argument('--replay', help='rebuild the table from a saved results file (bench/results/latest.json) instead of running')
     a = p.parse_args()
@@ -317,7 +421,7 @@ def main():
         sys.exit(f'{SHARED} not found: the corpora and tokenizer files are read from ../shared/data beside the repository.')
     results = {}
     for name, fn in [('tokenizer', tokenizer_bench), ('prep', prep_bench), ('train', train_bench), ('fillmask', fillmask_bench),
-                     ('parquet', parquet_bench), ('trainmem', trainmem_bench)]:
+                     ('parquet', parquet_bench), ('trainmem', trainmem_bench), ('bf16', bf16_bench), ('product', product_bench)]:
         if a.replay and not REPLAY:
             break  # a saved file from before the later comparisons existed
         if name in a.only.split(','):

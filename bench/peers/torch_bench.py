@@ -5,6 +5,13 @@ A RoBERTa masked LM written with plain torch.nn modules, laid out like Hugging F
 trained with the same AdamW parameter groups, clipping and defaults as MlNetMlm's trainer, on the same
 batch (the integer formula of BenchSupport.Batch). Run with Debian's python3-torch: /usr/bin/python3.
 Prints one JSON object.
+
+`--precision bf16` is MlNetMlm's bf16 recipe written out by hand (torch 1.13's CPU autocast fails in
+layer_norm): every matrix product (Q/K/V/output projections, attention scores and context, FFN, LM-head dense
+and decoder) on bfloat16 casts of the float32 master weights, which stay float32 with their gradients and
+AdamW state; embeddings, LayerNorm, the LM head's GELU, softmax and the loss in float32.
+`save-checkpoint DIR` writes the randomly initialised model as a Hugging Face folder (config.json,
+pytorch_model.bin with HF's key names) for the product-level row.
 """
 import argparse
 import json
@@ -20,6 +27,16 @@ import torch.nn.functional as F
 
 IGNORE = -100
 PAD = 1
+LOW = None  # the compute dtype of matrix products: None (float32) or torch.bfloat16 (--precision bf16)
+
+
+def low(x):
+    """x in the products' dtype (a cast that autograd sees, so gradients reach the float32 master weights)."""
+    return x if LOW is None or x.dtype == LOW else x.to(LOW)
+
+
+def linear(x, layer):
+    return F.linear(low(x), low(layer.weight), None if layer.bias is None else low(layer.bias))
 
 
 class Config:
@@ -64,13 +81,14 @@ class Layer(nn.Module):
 
     def forward(self, x, additive_mask):
         b, t, h = x.shape
-        q, k, v = self.split(self.query(x), b, t), self.split(self.key(x), b, t), self.split(self.value(x), b, t)
+        xl = low(x)
+        q, k, v = self.split(linear(xl, self.query), b, t), self.split(linear(xl, self.key), b, t), self.split(linear(xl, self.value), b, t)
         scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_size) + additive_mask
-        probs = self.attn_dropout(torch.softmax(scores, dim=-1))
-        context = torch.matmul(probs, v).transpose(1, 2).reshape(b, t, h)
-        attended = self.attn_norm(self.dropout(self.attn_out(context)) + x)
-        widened = F.gelu(self.inter(attended))
-        return self.out_norm(self.dropout(self.out(widened)) + attended)
+        probs = self.attn_dropout(torch.softmax(scores.float(), dim=-1))  # softmax in float32
+        context = torch.matmul(low(probs), v).transpose(1, 2).reshape(b, t, h)
+        attended = self.attn_norm(self.dropout(linear(context, self.attn_out)) + x)  # float32 residual: LayerNorm in float32
+        widened = F.gelu(linear(attended, self.inter))
+        return self.out_norm(self.dropout(linear(widened, self.out)) + attended)
 
 
 class MaskedLM(nn.Module):
@@ -100,14 +118,33 @@ class MaskedLM(nn.Module):
 
     def encode(self, ids, mask):
         x = self.embeddings(ids)
-        additive = (1.0 - mask.to(x.dtype)[:, None, None, :]) * torch.finfo(x.dtype).min
+        dtype = LOW or x.dtype
+        additive = (1.0 - mask.to(dtype)[:, None, None, :]) * torch.finfo(dtype).min
         for block in self.layer:
             x = block(x, additive)
         return x
 
     def head(self, hidden):
-        x = self.head_layer_norm(F.gelu(self.head_dense(hidden)))
-        return F.linear(x, self.embeddings.word_embeddings.weight, self.head_bias)
+        x = self.head_layer_norm(F.gelu(linear(hidden, self.head_dense).float()))
+        return F.linear(low(x), low(self.embeddings.word_embeddings.weight), low(self.head_bias)).float()
+
+    def hf_state_dict(self):
+        """The weights under Hugging Face RobertaForMaskedLM's key names."""
+        out = {}
+        for name, p in self.embeddings.named_parameters():
+            out['roberta.embeddings.' + name] = p.detach()
+        names = {'query': 'attention.self.query', 'key': 'attention.self.key', 'value': 'attention.self.value',
+                 'attn_out': 'attention.output.dense', 'attn_norm': 'attention.output.LayerNorm', 'inter': 'intermediate.dense',
+                 'out': 'output.dense', 'out_norm': 'output.LayerNorm'}
+        for i, block in enumerate(self.layer):
+            for name, p in block.named_parameters():
+                module, kind = name.rsplit('.', 1)
+                out[f'roberta.encoder.layer.{i}.{names[module]}.{kind}'] = p.detach()
+        for kind in ('weight', 'bias'):
+            out['lm_head.dense.' + kind] = getattr(self.head_dense, kind).detach()
+            out['lm_head.layer_norm.' + kind] = getattr(self.head_layer_norm, kind).detach()
+        out['lm_head.bias'] = self.head_bias.detach()
+        return out
 
     def loss(self, ids, mask, labels, sparse):
         hidden = self.encode(ids, mask).reshape(-1, self.c.hidden)
@@ -145,7 +182,7 @@ def rss_now():
     return 0
 
 
-def matmul_peak():
+def matmul_peak(dtype=None):
     g = torch.Generator().manual_seed(7)
     shapes = [("1024x768 @ 768x3072", 1024, 768, 3072), ("1024x3072 @ 3072x768", 1024, 3072, 768),
               ("1024x768 @ 768x768", 1024, 768, 768), ("2048x2048 @ 2048x2048", 2048, 2048, 2048),
@@ -153,7 +190,7 @@ def matmul_peak():
     out = {}
     with torch.no_grad():
         for name, m, k, n in shapes:
-            a, b = torch.randn(m, k, generator=g), torch.randn(k, n, generator=g)
+            a, b = torch.randn(m, k, generator=g).to(dtype or torch.float32), torch.randn(k, n, generator=g).to(dtype or torch.float32)
             for _ in range(2):
                 torch.mm(a, b)
             best = min(timed(lambda: torch.mm(a, b)) for _ in range(8))
@@ -184,7 +221,7 @@ def train(a):
         (no_decay if exempt else decay).append(p)
     opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.01}, {'params': no_decay, 'weight_decay': 0.0}],
                             lr=2e-5, betas=(0.9, 0.999), eps=1e-8)
-    peak_before = matmul_peak() if a.matmul_peak == 'on' else None
+    peak_before = matmul_peak(LOW) if a.matmul_peak == 'on' else None
     ids, labels, labelled = batch(c.vocab, a.batch_size, a.seq_len)
     mask = torch.ones_like(ids)
     params = list(model.parameters())
@@ -208,7 +245,7 @@ def train(a):
         rss_after.append(rss_now())
     peak = peak_rss()
     med = statistics.median(seconds)
-    r = dict(impl=f'pytorch-eager {torch.__version__}', shape=a.shape, layers=c.layers, hidden=c.hidden, heads=c.heads,
+    r = dict(impl=f'pytorch-eager {torch.__version__}', shape=a.shape, precision=a.precision, layers=c.layers, hidden=c.hidden, heads=c.heads,
              intermediate=c.intermediate, vocab_size=c.vocab, parameters=sum(p.numel() for p in params),
              batch_size=a.batch_size, seq_len=a.seq_len, labelled_positions=labelled, sparse_head=a.sparse_head == 'on',
              threads=torch.get_num_threads(), omp_wait_policy=os.environ.get('OMP_WAIT_POLICY'), warmup_steps=a.warmup_steps, steps=a.steps,
@@ -220,7 +257,7 @@ def train(a):
              first_loss=round(losses[0], 4), last_loss=round(losses[-1], 4), peak_rss_bytes=peak,
              rss_growth_over_measured_steps_bytes=rss_after[-1] - rss_after[min(a.warmup_steps, len(rss_after) - 1)])
     if a.matmul_peak == 'on':
-        _, by = matmul_peak()
+        _, by = matmul_peak(LOW)
         by = {k: max(v, peak_before[1][k]) for k, v in by.items()}
         p = max(by.values())
         r.update(matmul_peak_gflops=p, matmul_gflops_by_shape=by, flop_utilisation=round(flops / med / 1e9 / p, 3))
@@ -255,16 +292,35 @@ def fillmask(a):
     predict(rows)
     single_s = [timed(lambda: predict(single)) for _ in range(a.runs * 4)]
     batch_s = [timed(lambda: predict(rows)) for _ in range(a.runs)]
-    return dict(impl=f'pytorch-eager {torch.__version__}', shape=a.shape, threads=torch.get_num_threads(),
+    return dict(impl=f'pytorch-eager {torch.__version__}', shape=a.shape, precision=a.precision, threads=torch.get_num_threads(),
                 single_tokens=len(data['single']),
                 single_latency_ms_median=round(statistics.median(single_s) * 1000, 2), batch_size=len(rows),
                 batch_seconds_median=round(statistics.median(batch_s), 4),
                 batch_sentences_per_second=round(len(rows) / statistics.median(batch_s), 1), peak_rss_bytes=peak_rss())
 
 
+def save_checkpoint(a):
+    """A distilroberta-shaped random model as a Hugging Face folder (nothing downloaded)."""
+    c = config_from(a)
+    torch.manual_seed(42)
+    model = MaskedLM(c)
+    model.init_weights(42)
+    os.makedirs(a.dir, exist_ok=True)
+    config = dict(architectures=['RobertaForMaskedLM'], model_type='roberta', vocab_size=c.vocab, hidden_size=c.hidden,
+                  num_hidden_layers=c.layers, num_attention_heads=c.heads, intermediate_size=c.intermediate, hidden_act='gelu',
+                  hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1, max_position_embeddings=c.max_pos, type_vocab_size=1,
+                  initializer_range=0.02, layer_norm_eps=c.eps, pad_token_id=PAD, bos_token_id=0, eos_token_id=2)
+    with open(os.path.join(a.dir, 'config.json'), 'w') as f:
+        json.dump(config, f, indent=2)
+    torch.save(model.hf_state_dict(), os.path.join(a.dir, 'pytorch_model.bin'))
+    return dict(impl=f'pytorch {torch.__version__}', dir=a.dir, parameters=sum(p.numel() for p in model.parameters()))
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('mode', choices=['train', 'fillmask', 'matmul'])
+    p.add_argument('mode', choices=['train', 'fillmask', 'matmul', 'save-checkpoint'])
+    p.add_argument('--precision', choices=['fp32', 'bf16'], default='fp32')
+    p.add_argument('--dir', help='save-checkpoint: the folder to write')
     p.add_argument('--shape', default='distilroberta')
     p.add_argument('--layers', type=int, default=6)
     p.add_argument('--hidden', type=int, default=768)
@@ -282,13 +338,17 @@ def main():
     p.add_argument('--runs', type=int, default=5)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    if a.mode == 'train':
+    global LOW
+    LOW = torch.bfloat16 if a.precision == 'bf16' else None
+    if a.mode == 'save-checkpoint':
+        r = save_checkpoint(a)
+    elif a.mode == 'train':
         r = train(a)
     elif a.mode == 'fillmask':
         r = fillmask(a)
     else:
-        peak, by = matmul_peak()
-        r = dict(impl=f'pytorch {torch.__version__}', threads=torch.get_num_threads(), matmul_peak_gflops=peak, matmul_gflops_by_shape=by)
+        peak, by = matmul_peak(LOW)
+        r = dict(impl=f'pytorch {torch.__version__}', precision=a.precision, threads=torch.get_num_threads(), matmul_peak_gflops=peak, matmul_gflops_by_shape=by)
     print(json.dumps(r))
 
 

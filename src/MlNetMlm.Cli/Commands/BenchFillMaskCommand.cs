@@ -26,12 +26,13 @@ internal static class BenchFillMaskCommand
         var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads (0 = leave as is).", DefaultValueFactory = _ => 2 };
         var idsOut = new Option<string?>("--ids-out") { Description = "Write the encoded inputs as JSON here, for the PyTorch peer to run the same inputs." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var precision = BenchTrainCommand.PrecisionOptionBench();
         var command = new Command("fillmask", "Fill-mask latency (one sentence) and throughput (a batch) on a random model.")
         {
-            shape, tokenizerDir, corpus, batch, runs, threads, idsOut, json,
+            shape, tokenizerDir, corpus, batch, runs, threads, idsOut, json, precision,
         };
         command.SetAction(r => Run(output, r.GetValue(shape)!, r.GetValue(tokenizerDir), r.GetValue(corpus), r.GetValue(batch),
-            Math.Max(1, r.GetValue(runs)), r.GetValue(threads), r.GetValue(idsOut), r.GetValue(json)));
+            Math.Max(1, r.GetValue(runs)), r.GetValue(threads), r.GetValue(idsOut), r.GetValue(json), BenchTrainCommand.ParsePrecision(r.GetValue(precision)!)));
         return command;
     }
 
@@ -72,7 +73,7 @@ internal static class BenchFillMaskCommand
     /// A fill-mask transformer over HF-initialised random weights, made the way a user makes one (an HF folder
     /// through <c>MaskedLanguageModeling().FillMask</c>), so the bench times the public fill-mask path.
     /// </summary>
-    private static MaskedLmTransformer RandomModel(RobertaConfig config, RobertaTokenizer tokenizer)
+    private static MaskedLmTransformer RandomModel(RobertaConfig config, RobertaTokenizer tokenizer, Precision precision)
     {
         string folder = Path.Combine(Path.GetTempPath(), $"mlnet-mlm-bench-{Guid.NewGuid():N}");
         try
@@ -82,7 +83,7 @@ internal static class BenchFillMaskCommand
                 model.SavePretrained(Path.Combine(folder, "model"), new CheckpointSaveOptions { TokenizerDirectory = Path.Combine(folder, "tokenizer") });
             var ml = new MLContext(seed: 1);
             var empty = ml.Data.LoadFromEnumerable(Array.Empty<FillMaskInput>());
-            return ml.MaskedLanguageModeling().FillMask(Path.Combine(folder, "model"), device: "cpu").Fit(empty);
+            return ml.MaskedLanguageModeling().FillMask(Path.Combine(folder, "model"), new FillMaskOptions { Precision = precision }, device: "cpu").Fit(empty);
         }
         finally
         {
@@ -90,7 +91,7 @@ internal static class BenchFillMaskCommand
         }
     }
 
-    private static int Run(TextWriter output, string shape, string? tokenizerDir, string? corpus, int batchSize, int runs, int threads, string? idsOut, bool json)
+    private static int Run(TextWriter output, string shape, string? tokenizerDir, string? corpus, int batchSize, int runs, int threads, string? idsOut, bool json, Precision precision)
     {
         TorchRuntime.EnsureLoaded();
         var tokenizer = tokenizerDir is null ? RobertaTokenizer.Default : RobertaTokenizer.FromDirectory(tokenizerDir);
@@ -101,7 +102,7 @@ internal static class BenchFillMaskCommand
         if (threads > 0) set_num_threads(threads);
         try
         {
-            using var engine = RandomModel(config, tokenizer);
+            using var engine = RandomModel(config, tokenizer, precision);
             var sentences = Sentences(corpus, batchSize);
             string single = sentences[0];
 
@@ -119,6 +120,7 @@ internal static class BenchFillMaskCommand
                 ["impl"] = "mlnetmlm-torchsharp",
                 ["shape"] = shape,
                 ["threads"] = get_num_threads(),
+                ["precision"] = precision == Precision.BFloat16 ? "bf16" : "fp32",
                 ["single_tokens"] = encoded[0].Length,
                 ["single_latency_ms_median"] = BenchSupport.Round(singleMedian * 1000, 2),
                 ["batch_size"] = sentences.Count,

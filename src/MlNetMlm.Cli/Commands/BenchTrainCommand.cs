@@ -20,7 +20,7 @@ internal static class BenchTrainCommand
 {
     internal sealed record Settings(
         string Shape, int? Layers, int? Hidden, int? Heads, int? Intermediate, int? VocabSize,
-        int BatchSize, int SeqLen, int Steps, int Warmup, int Threads, bool SparseHead, bool Matmul, bool Json, double? AttentionDropout = null);
+        int BatchSize, int SeqLen, int Steps, int Warmup, int Threads, bool SparseHead, bool Matmul, bool Json, double? AttentionDropout = null, Precision Precision = Precision.Float32);
 
     public static Command Create(TextWriter output)
     {
@@ -37,9 +37,10 @@ internal static class BenchTrainCommand
         var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads (0 = leave as is).", DefaultValueFactory = _ => 2 };
         var sparse = new Option<string>("--sparse-head") { Description = "Vocabulary projection only at labelled positions (on) or everywhere (off).", DefaultValueFactory = _ => "on" };
         sparse.AcceptOnlyFromAmong("on", "off");
-        var matmul = new Option<string>("--matmul-peak") { Description = "Also measure the fp32 matmul peak in this process (on) or not (off).", DefaultValueFactory = _ => "on" };
+        var matmul = new Option<string>("--matmul-peak") { Description = "Also measure the matmul peak of the precision used in this process (on) or not (off).", DefaultValueFactory = _ => "on" };
         matmul.AcceptOnlyFromAmong("on", "off");
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var precision = PrecisionOptionBench();
         var attentionDropout = new Option<double?>("--attention-dropout") { Description = "Override the shape's attention-probability dropout (0.1 for distilroberta), to see what it costs." };
         foreach (var o in new[] { batchSize, seqLen, steps })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{o.Name} must be at least 1."); });
@@ -50,20 +51,33 @@ internal static class BenchTrainCommand
 
         var command = new Command("train", "Training-step throughput (tokens/s, GFLOP/s, peak RSS) on random data, as the trainer runs it.")
         {
-            shape, layers, hidden, heads, intermediate, vocab, batchSize, seqLen, steps, warmup, threads, sparse, matmul, json, attentionDropout,
+            shape, layers, hidden, heads, intermediate, vocab, batchSize, seqLen, steps, warmup, threads, sparse, matmul, json, attentionDropout, precision,
         };
         command.SetAction(r => Run(output, new Settings(
             r.GetValue(shape)!, r.GetValue(layers), r.GetValue(hidden), r.GetValue(heads), r.GetValue(intermediate), r.GetValue(vocab),
             r.GetValue(batchSize), r.GetValue(seqLen), r.GetValue(steps), r.GetValue(warmup), r.GetValue(threads),
-            r.GetValue(sparse) == "on", r.GetValue(matmul) == "on", r.GetValue(json), r.GetValue(attentionDropout))));
+            r.GetValue(sparse) == "on", r.GetValue(matmul) == "on", r.GetValue(json), r.GetValue(attentionDropout), ParsePrecision(r.GetValue(precision)!))));
         return command;
     }
+
+    /// <summary><c>--precision fp32|bf16</c> of the bench commands.</summary>
+    internal static Option<string> PrecisionOptionBench()
+    {
+        var option = new Option<string>("--precision") { Description = "fp32, or bf16 (matrix products in bfloat16 on float32 weights, as train --bf16).", DefaultValueFactory = _ => "fp32" };
+        option.AcceptOnlyFromAmong("fp32", "bf16");
+        return option;
+    }
+
+    internal static Precision ParsePrecision(string name) => name == "bf16" ? Precision.BFloat16 : Precision.Float32;
+
+    private static ScalarType DtypeOf(Precision p) => p == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
 
     public static Command CreateMatmul(TextWriter output)
     {
         var threads = new Option<int>("--threads") { Description = "TorchSharp intra-op threads (0 = leave as is).", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
-        var command = new Command("matmul", "fp32 matrix-product GFLOP/s that TorchSharp reaches on this machine (the shapes of a distilroberta step).") { threads, json };
+        var precision = PrecisionOptionBench();
+        var command = new Command("matmul", "fp32 or bf16 matrix-product GFLOP/s that TorchSharp reaches on this machine (the shapes of a distilroberta step).") { threads, json, precision };
         command.SetAction(r =>
         {
             TorchRuntime.EnsureLoaded();
@@ -71,8 +85,9 @@ internal static class BenchTrainCommand
             if (r.GetValue(threads) > 0) set_num_threads(r.GetValue(threads));
             try
             {
-                var (peak, shapes) = MatmulPeak();
-                var result = new Dictionary<string, object> { ["threads"] = get_num_threads(), ["matmul_peak_gflops"] = peak, ["matmul_gflops_by_shape"] = shapes };
+                var p = ParsePrecision(r.GetValue(precision)!);
+                var (peak, shapes) = MatmulPeak(DtypeOf(p));
+                var result = new Dictionary<string, object> { ["threads"] = get_num_threads(), ["precision"] = r.GetValue(precision)!, ["matmul_peak_gflops"] = peak, ["matmul_gflops_by_shape"] = shapes };
                 output.WriteLine(r.GetValue(json) ? JsonSerializer.Serialize(result)
                     : string.Join(Environment.NewLine, shapes.Select(s => $"{s.Key,-28} {s.Value,8:F1} GFLOP/s").Append($"peak {peak:F1} GFLOP/s")));
                 return 0;
@@ -120,14 +135,14 @@ internal static class BenchTrainCommand
             using var model = RobertaForMaskedLM.FromScratch(config, seed: 42);
             model.train();
             // The trainer's own step (MaskedLmTrainingStep), with the trainer's default hyper-parameters.
-            var options = new MaskedLmTrainerOptions { Config = config, SparseHead = s.SparseHead };
+            var options = new MaskedLmTrainerOptions { Config = config, SparseHead = s.SparseHead, Precision = s.Precision };
             using var trainingStep = new MaskedLmTrainingStep(model, options);
             var parameters = model.parameters().ToList();
             long parameterCount = parameters.Sum(p => p.numel());
 
             // The matmul peak is taken before and after the steps (the best of both), so that a burst of other work
             // on a shared machine during one of them does not set it.
-            var peakBefore = s.Matmul ? MatmulPeak() : default;
+            var peakBefore = s.Matmul ? MatmulPeak(DtypeOf(s.Precision)) : default;
             var (ids, labels, labelled) = BenchSupport.Batch(config.VocabSize, s.BatchSize, s.SeqLen);
             using var inputIds = tensor(ids, [s.BatchSize, s.SeqLen]);
             using var labelIds = tensor(labels, [s.BatchSize, s.SeqLen]);
@@ -168,6 +183,7 @@ internal static class BenchTrainCommand
                 ["seq_len"] = s.SeqLen,
                 ["labelled_positions"] = labelled,
                 ["sparse_head"] = s.SparseHead,
+                ["precision"] = s.Precision == Precision.BFloat16 ? "bf16" : "fp32",
                 ["threads"] = get_num_threads(),
                 ["omp_wait_policy"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"),
                 ["warmup_steps"] = s.Warmup,
@@ -191,9 +207,17 @@ internal static class BenchTrainCommand
                 // Memory must not grow per step: RSS after the last step minus RSS after the first measured step.
                 ["rss_growth_over_measured_steps_bytes"] = rssAfterStep[^1] - rssAfterStep[Math.Min(s.Warmup, rssAfterStep.Count - 1)],
             };
+            if (s.Precision == Precision.BFloat16)
+            {
+                // What casting every weight to bfloat16 costs (done once per step in the forward pass; the backward
+                // pass casts the weight gradients back): the most that keeping persistent bf16 copies could save.
+                using var noGrad = no_grad();
+                result["weight_cast_seconds"] = BenchSupport.Round(BenchSupport.Median(Enumerable.Range(0, 3).Select(_ =>
+                    BenchSupport.Seconds(() => { foreach (var p in model.parameters()) p.to(ScalarType.BFloat16).Dispose(); })).ToList()), 4);
+            }
             if (s.Matmul)
             {
-                var (peakAfter, shapesAfter) = MatmulPeak();
+                var (peakAfter, shapesAfter) = MatmulPeak(DtypeOf(s.Precision));
                 var shapes = shapesAfter.ToDictionary(kv => kv.Key, kv => Math.Max(kv.Value, peakBefore.ByShape[kv.Key]));
                 double peak = shapes.Values.Max();
                 result["matmul_peak_gflops"] = peak;
@@ -208,7 +232,7 @@ internal static class BenchTrainCommand
             {
                 var inv = CultureInfo.InvariantCulture;
                 output.WriteLine($"model        {config}");
-                output.WriteLine($"batch        {s.BatchSize} × {s.SeqLen} tokens, {labelled} labelled, sparse head {(s.SparseHead ? "on" : "off")}, {get_num_threads()} threads");
+                output.WriteLine($"batch        {s.BatchSize} × {s.SeqLen} tokens, {labelled} labelled, sparse head {(s.SparseHead ? "on" : "off")}, {result["precision"]}, {get_num_threads()} threads");
                 output.WriteLine(string.Format(inv, "step         {0:F3} s median of {1} ({2} warm-up)", median, s.Steps, s.Warmup));
                 output.WriteLine(string.Format(inv, "throughput   {0:F1} tokens/s, {1:F1} GFLOP/s ({2:E2} FLOPs/step)", tokens / median, flopsPerStep / median / 1e9, flopsPerStep));
                 if (s.Matmul) output.WriteLine(string.Format(inv, "matmul peak  {0:F1} GFLOP/s → utilisation {1:P0}", result["matmul_peak_gflops"], result["flop_utilisation"]));
@@ -238,7 +262,7 @@ internal static class BenchTrainCommand
     }
 
     /// <summary>Best-of-several GFLOP/s of <c>mm</c> for the products a distilroberta step is made of, and the maximum.</summary>
-    internal static (double Peak, Dictionary<string, double> ByShape) MatmulPeak()
+    internal static (double Peak, Dictionary<string, double> ByShape) MatmulPeak(ScalarType dtype = ScalarType.Float32)
     {
         (string Name, long M, long K, long N)[] shapes =
         [
@@ -254,8 +278,8 @@ internal static class BenchTrainCommand
         foreach (var (name, m, k, n) in shapes)
         {
             using var scope = NewDisposeScope();
-            var a = randn([m, k], generator: generator);
-            var b = randn([k, n], generator: generator);
+            var a = randn([m, k], generator: generator).to(dtype);
+            var b = randn([k, n], generator: generator).to(dtype);
             for (int i = 0; i < 2; i++) mm(a, b).Dispose();
             double best = double.MaxValue;
             for (int i = 0; i < 8; i++)

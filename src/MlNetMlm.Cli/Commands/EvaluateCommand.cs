@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.ML;
 using MlNetMlm.Metrics;
 using MlNetMlm.Cli.Shared;
+using MlNetMlm.Modeling;
 using MlNetMlm.Training;
 
 namespace MlNetMlm.Cli.Commands;
@@ -28,21 +29,23 @@ internal static class EvaluateCommand
         var lineByLine = new Option<bool>("--line-by-line") { Description = "One block per example instead of concatenating texts." };
         var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var bf16 = PrecisionOption.Bf16("Matrix products");
         blockSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--block-size must be at least 1."); });
         batchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--batch-size must be at least 1."); });
         mlmProbability.Validators.Add(r => { var p = r.GetValueOrDefault<double>(); if (!(p > 0 && p < 1)) r.AddError("--mlm-probability must be between 0 and 1."); });
 
         var command = new Command("evaluate", "Loss, perplexity and masked-token accuracy of a model on a data file (seeded masking).")
         {
-            model, data, textColumn, format, blockSize, mlmProbability, seed, batchSize, lineByLine, device, json,
+            model, data, textColumn, format, blockSize, mlmProbability, seed, batchSize, lineByLine, device, json, bf16,
         };
         CommandRunner.SetAction(command, cli, p => Run(cli, p.GetValue(model)!, p.GetValue(data)!, p.GetValue(textColumn), p.GetValue(format),
-            p.GetValue(blockSize), p.GetValue(mlmProbability), p.GetValue(seed), p.GetValue(batchSize), p.GetValue(lineByLine), p.GetValue(device), p.GetValue(json)));
+            p.GetValue(blockSize), p.GetValue(mlmProbability), p.GetValue(seed), p.GetValue(batchSize), p.GetValue(lineByLine), p.GetValue(device), p.GetValue(json),
+            PrecisionOption.Resolve(cli, p.GetValue(bf16), p.GetValue(device))));
         return command;
     }
 
     internal static int Run(CliContext cli, string modelPath, string[] dataFiles, string? textColumn, string? format, int blockSize,
-        double mlmProbability, int seed, int batchSize, bool lineByLine, string? device, bool json)
+        double mlmProbability, int seed, int batchSize, bool lineByLine, string? device, bool json, Precision precision = Precision.Float32)
     {
         var ml = new MLContext(seed: seed);
         var loaded = TextData.Load(ml, dataFiles, format, textColumn);
@@ -57,7 +60,7 @@ internal static class EvaluateCommand
         EvaluationEntry result;
         try
         {
-            result = MaskedLmEvaluation.Evaluate(model, blocks, batchSize, seed);
+            result = MaskedLmEvaluation.Evaluate(model, blocks, batchSize, seed, precision);
         }
         catch (NoMaskedTokensException)
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.ML;
 using MlNetMlm.Cli.Shared;
 using MlNetMlm.FillMask;
+using MlNetMlm.Modeling;
 using MlNetMlm.Tokenization;
 
 namespace MlNetMlm.Cli.Commands;
@@ -21,19 +22,20 @@ internal static class FillMaskCommand
         var json = new Option<bool>("--json") { Description = "One JSON line per text, shaped like HF's fill-mask pipeline output." };
         var input = new Option<string?>("--input") { Description = "JSON Lines file of texts: each line a JSON string or an object with a \"text\" field." };
         var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N." };
+        var bf16 = PrecisionOption.Bf16("Matrix products");
         var texts = new Argument<string[]>("texts") { Description = "Texts with <mask>.", Arity = ArgumentArity.ZeroOrMore };
         topK.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--top-k must be at least 1."); });
 
         var command = new Command("fill-mask", "Fill in <mask> with a trained model (zip) or a Hugging Face model folder.")
         {
-            model, topK, targets, json, input, device, texts,
+            model, topK, targets, json, input, device, bf16, texts,
         };
         CommandRunner.SetAction(command, cli, p => Run(cli, p.GetValue(model)!, p.GetValue(topK), p.GetValue(targets), p.GetValue(json),
-            p.GetValue(input), p.GetValue(device), p.GetValue(texts) ?? []));
+            p.GetValue(input), p.GetValue(device), p.GetValue(texts) ?? [], PrecisionOption.Resolve(cli, p.GetValue(bf16), p.GetValue(device))));
         return command;
     }
 
-    internal static int Run(CliContext cli, string modelPath, int topK, string? targetList, bool json, string? inputFile, string? device, string[] texts)
+    internal static int Run(CliContext cli, string modelPath, int topK, string? targetList, bool json, string? inputFile, string? device, string[] texts, Precision precision = Precision.Float32)
     {
         var all = new List<(string Source, string Text)>();
         if (inputFile is not null) all.AddRange(ReadInput(inputFile));
@@ -51,7 +53,7 @@ internal static class FillMaskCommand
 
         if (targets is not null)
             foreach (string warning in model.TargetWarnings(targets)) cli.Error.WriteLine($"fill-mask: warning: {warning}");
-        var results = model.FillMask(all.Select(x => x.Text).ToList(), topK, targets);
+        var results = model.FillMask(all.Select(x => x.Text).ToList(), topK, targets, precision);
         for (int i = 0; i < all.Count; i++)
         {
             if (json) cli.Output.WriteLine(FillMaskJson.Serialize(results[i]));

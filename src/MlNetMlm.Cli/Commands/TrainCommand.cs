@@ -55,6 +55,8 @@ internal static class TrainCommand
         var resume = new Option<string?>("--resume", "--resume-from-checkpoint") { Description = "Continue from a checkpoint folder, or 'latest' in --output/checkpoints." };
         var lineByLine = new Option<bool>("--line-by-line") { Description = "One block per example (truncated and padded) instead of concatenating texts." };
         var overwrite = new Option<bool>("--overwrite", "--overwrite-output-dir") { Description = "Replace the outputs of an earlier run in --output." };
+        var bf16 = PrecisionOption.Bf16("Matrix products (training, evaluation, the trained model's fill-mask)");
+        var fp16 = PrecisionOption.Fp16();
 
         foreach (var o in new[] { epochs, batchSize, gradAccum, blockSize })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError($"{o.Name} must be at least 1."); });
@@ -72,6 +74,7 @@ internal static class TrainCommand
             data, validation, textColumn, format, model, config, tokenizerName, size, output, epochs, batchSize, evalBatchSize, maxTrainSamples, maxEvalSamples,
             lr, scheduler, warmup, warmupRatio, weightDecay, gradAccum, maxSteps,
             blockSize, mlmProbability, evalFraction, evalSteps, loggingSteps, seed, device, saveSteps, saveLimit, resume, lineByLine, overwrite,
+            bf16, fp16,
         };
         command.Validators.Add(r =>
         {
@@ -100,6 +103,7 @@ internal static class TrainCommand
                 SaveSteps = p.GetValue(saveSteps),
                 SaveTotalLimit = p.GetValue(saveLimit),
                 ResumeFromCheckpoint = p.GetValue(resume),
+                Precision = PrecisionOption.Resolve(cli, p.GetValue(bf16), p.GetValue(device), p.GetValue(fp16)),
             };
             return Run(cli, new Settings(p.GetValue(data)!, p.GetValue(textColumn), p.GetValue(format), p.GetValue(model), p.GetValue(config), p.GetValue(size)!,
                 p.GetValue(output)!, p.GetValue(blockSize), p.GetValue(mlmProbability), p.GetValue(evalFraction), p.GetValue(lineByLine), p.GetValue(overwrite),
@@ -216,12 +220,13 @@ internal static class TrainCommand
         using var trained = run.Model;
         var metrics = trained.Metrics!;
         o.WriteLine();
+        string precision = options.Precision == Precision.BFloat16 ? ", bf16" : "";
         if (resumedAt is { } done && metrics.TotalSteps == done)
             o.WriteLine($"Nothing left to train: the checkpoint had finished all {done} steps; the outputs below are written from it.");
         else
             o.WriteLine(resumedAt is { } from
-                ? $"Trained steps {from + 1}-{metrics.TotalSteps} ({metrics.TrainSeconds:F0} s of training in all, {metrics.TokensPerSecond:F0} tokens/s)."
-                : $"Trained {metrics.TotalSteps} steps in {metrics.TrainSeconds:F0} s ({metrics.TokensPerSecond:F0} tokens/s).");
+                ? $"Trained steps {from + 1}-{metrics.TotalSteps} ({metrics.TrainSeconds:F0} s of training in all, {metrics.TokensPerSecond:F0} tokens/s{precision})."
+                : $"Trained {metrics.TotalSteps} steps in {metrics.TrainSeconds:F0} s ({metrics.TokensPerSecond:F0} tokens/s{precision}).");
         DemoCommand.WriteEvaluation(o, metrics, run.EvalBlocks);
         o.WriteLine("Outputs:");
         o.WriteLine($"  ML.NET model     {run.Zip}");

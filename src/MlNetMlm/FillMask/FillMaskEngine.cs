@@ -10,16 +10,19 @@ namespace MlNetMlm.FillMask;
 /// among target words), and decode each candidate alone and in its sentence. Texts are batched
 /// (padded) on the device; logits are computed only at mask positions.
 /// </summary>
-internal sealed class FillMaskEngine
+internal sealed class FillMaskEngine : IDisposable
 {
     private readonly RobertaForMaskedLM _model;
     private readonly RobertaTokenizer _tokenizer;
     private readonly Device _device;
     private readonly int _topK;
     private readonly long[]? _targetIds;
+    private readonly Precision _precision;
+    private readonly Autocast.WeightCopies _copies = new();   // bfloat16 weights, made at the first prediction
 
-    public FillMaskEngine(RobertaForMaskedLM model, RobertaTokenizer tokenizer, Device device, int topK, IReadOnlyList<string>? targets)
+    public FillMaskEngine(RobertaForMaskedLM model, RobertaTokenizer tokenizer, Device device, int topK, IReadOnlyList<string>? targets, Precision precision = Precision.Float32)
     {
+        _precision = precision;
         if (topK <= 0) throw new ArgumentOutOfRangeException(nameof(topK), $"TopK must be positive (got {topK}).");
         _model = model;
         _tokenizer = tokenizer;
@@ -73,6 +76,7 @@ internal sealed class FillMaskEngine
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
+            using var autocast = Autocast.Enter(_precision, _copies);
             if (_model.training) _model.eval();
             var input = tensor(ids, padded.Shape, device: _device);
             var mask = tensor(attention, padded.Shape, device: _device);
@@ -132,6 +136,9 @@ internal sealed class FillMaskEngine
             throw new ArgumentException($"The text \"{Shorten(text)}\" is {ids.Length} tokens long; this model reads at most {_model.Config.MaxSequenceLength}. Shorten the text around the mask.");
         return (ids, maskPositions);
     }
+
+    /// <summary>Frees the low-precision weight copies (the model belongs to the caller).</summary>
+    public void Dispose() => _copies.Dispose();
 
     private static string Shorten(string text) => text.Length <= 80 ? text : text[..77] + "...";
 }

@@ -18,6 +18,14 @@ public sealed class FillMaskOptions
     /// </summary>
     public IReadOnlyList<string>? Targets { get; set; }
 
+    /// <summary>
+    /// The compute format: <see cref="Modeling.Precision.BFloat16"/> runs the matrix products in bfloat16 on copies
+    /// of the float32 weights made at the first prediction (kept, about half the float32 model's memory); the
+    /// scores (softmax) are float32 either way. A run-time choice, like the device: the model zip does not store it.
+    /// Default <see cref="Modeling.Precision.Float32"/>.
+    /// </summary>
+    public Modeling.Precision Precision { get; set; } = Modeling.Precision.Float32;
+
     /// <summary>Output column of candidate token strings (mask by mask, TopK each). Default <c>Tokens</c>.</summary>
     public string TokensColumnName { get; set; } = "Tokens";
 

@@ -36,7 +36,7 @@ public sealed class MaskedLmTransformer : RowMappingTransformer, IDisposable
         _options = options.Clone();
         Metrics = metrics;
         Device = device;
-        _engine = new FillMaskEngine(model, tokenizer, device, options.TopK, options.Targets);
+        _engine = new FillMaskEngine(model, tokenizer, device, options.TopK, options.Targets, options.Precision);
         model.eval();
     }
 
@@ -65,11 +65,18 @@ public sealed class MaskedLmTransformer : RowMappingTransformer, IDisposable
     public IReadOnlyList<IReadOnlyList<FillMaskCandidate>> FillMask(string text) => _engine.Predict([text])[0];
 
     /// <summary>
-    /// Fills the masks of each text with another top-k or target list than the transformer's options
+    /// Fills the masks of each text with another top-k, target list or precision than the transformer's options
     /// (for example a command line's <c>--top-k</c> on a saved model); the model is shared, not copied.
     /// </summary>
-    public IReadOnlyList<IReadOnlyList<FillMaskCandidate>>[] FillMask(IReadOnlyList<string> texts, int topK, IReadOnlyList<string>? targets = null) =>
-        new FillMaskEngine(Model, Tokenizer, Device, topK, targets).Predict(texts);
+    /// <param name="texts">Texts with one or more <c>&lt;mask&gt;</c>.</param>
+    /// <param name="topK">Candidates per mask.</param>
+    /// <param name="targets">Words to score instead of the whole vocabulary (see <see cref="FillMaskOptions.Targets"/>).</param>
+    /// <param name="precision">The compute format; null: the options' <see cref="FillMaskOptions.Precision"/>.</param>
+    public IReadOnlyList<IReadOnlyList<FillMaskCandidate>>[] FillMask(IReadOnlyList<string> texts, int topK, IReadOnlyList<string>? targets = null, Precision? precision = null)
+    {
+        using var engine = new FillMaskEngine(Model, Tokenizer, Device, topK, targets, precision ?? _options.Precision);
+        return engine.Predict(texts);
+    }
 
     /// <summary>
     /// One warning for each target word that is not a single token of the model's vocabulary: such a word is
@@ -236,5 +243,9 @@ public sealed class MaskedLmTransformer : RowMappingTransformer, IDisposable
     });
 
     /// <summary>Frees the model's tensors.</summary>
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        _engine.Dispose();
+        Model.Dispose();
+    }
 }

@@ -22,6 +22,8 @@ internal static class MaskedLmEvaluator
         try
         {
             using var noGrad = no_grad();
+            using var copies = new Autocast.WeightCopies();   // the weights do not change during one evaluation
+            using var autocast = Autocast.Enter(options.Precision, copies);
             int batchSize = options.EvaluationBatchSize ?? options.BatchSize;
             for (int start = 0; start < blocks.Count; start += batchSize)
             {

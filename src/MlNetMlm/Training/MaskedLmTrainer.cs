@@ -152,6 +152,8 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
                 throw new InvalidOperationException($"{Component}: the tokenizer has {tokenizer.VocabularySize} ids but the model's vocab_size is {model.Config.VocabSize}.");
             model.to(_device);
             model.train();
+            if (options.Precision == Precision.BFloat16 && BFloat16Support.Check(_device) is { Faster: false } bf16)
+                ch.Warning($"Precision BFloat16 will not be faster here ({bf16.Reason}); training in bfloat16 anyway.");
             var step = new MaskedLmTrainingStep(model, options);
             TrainerState state;
             TrainingRng rng;
@@ -197,7 +199,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             long warmup = LearningRateSchedule.WarmupSteps(_o.WarmupSteps, _o.WarmupRatio, totalSteps);
             _state.TotalSteps = totalSteps;
             _ch.Info($"Training on {epochBlocks.Count} blocks: {batchesPerEpoch} batches of {_o.BatchSize} per epoch, {totalSteps} optimizer steps " +
-                     $"over {epochs} epoch(s), warm-up {warmup}, peak learning rate {_o.LearningRate}, device {_device}, sparse head {(_o.SparseHead ? "on" : "off")}.");
+                     $"over {epochs} epoch(s), warm-up {warmup}, peak learning rate {_o.LearningRate}, device {_device}, sparse head {(_o.SparseHead ? "on" : "off")}, precision {_o.Precision}.");
 
             _evaluations.BeforeTraining(_resumed, cancel);
             _clock.Start(_state.TrainSeconds);
@@ -272,7 +274,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             _epochBlocks?.Dispose();
             _step.Dispose();
             _model.eval();
-            return new MaskedLmTransformer(_model, _tokenizer, new FillMaskOptions { TextColumnName = _o.TextColumnName, TopK = _o.TopK }, metrics, _device)
+            return new MaskedLmTransformer(_model, _tokenizer, new FillMaskOptions { TextColumnName = _o.TextColumnName, TopK = _o.TopK, Precision = _o.Precision }, metrics, _device)
             {
                 TrainingInputColumnName = _o.InputIdsColumnName,
             };

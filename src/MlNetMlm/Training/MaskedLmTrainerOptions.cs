@@ -113,6 +113,14 @@ public sealed class MaskedLmTrainerOptions
     /// </summary>
     public bool SparseHead { get; set; } = true;
 
+    /// <summary>
+    /// The compute format (HF's <c>bf16</c>): <see cref="Precision.BFloat16"/> runs the matrix products in bfloat16
+    /// on float32 master weights and optimizer state; checkpoints and the trained model stay float32, and a run
+    /// can resume in either precision. Evaluations and the trained fill-mask transformer use it too.
+    /// Default <see cref="Precision.Float32"/>.
+    /// </summary>
+    public Precision Precision { get; set; } = Precision.Float32;
+
     // ---- evaluation and logging ----
 
     /// <summary>Held-out blocks (same columns as the training data) for evaluation loss, perplexity and accuracy. Default none.</summary>

@@ -73,7 +73,9 @@ public sealed class MaskedLmTrainingStep : IDisposable
         long start = Stopwatch.GetTimestamp();
         using (var any = labels.ne(RobertaForMaskedLM.IgnoreIndex).any())
             if (!any.item<bool>()) return null;
-        var loss = _model.ComputeLoss(inputIds, attentionMask, labels, _options.SparseHead);
+        Tensor loss;
+        using (Autocast.Enter(_options.Precision)) // matrix products in bfloat16 when asked; the loss leaves in fp32
+            loss = _model.ComputeLoss(inputIds, attentionMask, labels, _options.SparseHead);
         float value = loss.item<float>();
         if (!float.IsFinite(value)) throw new NonFiniteLossException(value);
         long forwardEnd = Stopwatch.GetTimestamp();

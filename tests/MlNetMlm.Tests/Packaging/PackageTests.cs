@@ -95,7 +95,7 @@ public sealed class PackageTests
             Assert.AreEqual(0, exitCode, $"The app failed:\n{output}");
             Assert.IsFalse(Regex.IsMatch(output, @"warning NU\d+"), $"The app's restore warned:\n{output}");
             Assert.AreEqual(5, Regex.Matches(output, @"^candidate .*The Milky Way is a", RegexOptions.Multiline).Count, $"five fill-mask candidates expected:\n{output}");
-            StringAssert.Matches(output, new Regex(@"torch loaded: (original|patched-copy)"), "TorchSharp was not loaded through MlNetMlm's loader in the app.");
+            StringAssert.Matches(output, new Regex(@"torch loaded: (Original|PatchedCopy)"), "TorchSharp was not loaded through MlNetMlm's loader in the app.");
 
             // Lean natives: a Linux x64 app carries Linux libtorch only.
             string bin = Path.Combine(app.FullName, "bin", "Release", "net10.0");

@@ -22,6 +22,8 @@ internal sealed class RobertaIntermediate : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        return nn.functional.gelu(dense.forward(hidden)).MoveToOuterDisposeScope();
+        // GELU stays in the product's dtype: its result only feeds the next (bfloat16) product, so computing it
+        // in float32 would be rounded away again.
+        return nn.functional.gelu(Autocast.Linear(dense, hidden)).MoveToOuterDisposeScope();
     }
 }

@@ -39,8 +39,9 @@ internal sealed class RobertaLMHead : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        var x = layer_norm.forward(nn.functional.gelu(dense.forward(hidden)));      // [..., H]
-        var logits = nn.functional.linear(x, _decoderWeight(), bias);                 // [..., V]
-        return logits.MoveToOuterDisposeScope();
+        // GELU and layer_norm in float32 (their result is the decoder's input, not rounded by a product first).
+        var x = layer_norm.forward(nn.functional.gelu(Autocast.Float(Autocast.Linear(dense, hidden)))); // [..., H]
+        var logits = Autocast.Linear(x, _decoderWeight(), bias);                                          // [..., V]
+        return Autocast.Float(logits).MoveToOuterDisposeScope();                      // softmax and loss in float32
     }
 }

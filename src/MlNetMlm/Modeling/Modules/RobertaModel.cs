@@ -29,8 +29,10 @@ internal sealed class RobertaModel : nn.Module<Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         var x = embeddings.forward(inputIds);                                        // [B, T, H]
         // HF's extended mask: 0 where attended, the dtype's most negative value at padding.
-        var keep = attentionMask.to(x.dtype).unsqueeze(1).unsqueeze(1);              // [B, 1, 1, T]
-        var additive = (1.0 - keep) * MostNegative(x.dtype);
+        // Made in the attention's dtype (a float32 minimum would round to -inf in bfloat16).
+        var dtype = Autocast.ProductDtype(x.dtype);
+        var keep = attentionMask.to(dtype).unsqueeze(1).unsqueeze(1);                // [B, 1, 1, T]
+        var additive = (1.0 - keep) * MostNegative(dtype);
         return encoder.forward(x, additive).MoveToOuterDisposeScope();
     }
 

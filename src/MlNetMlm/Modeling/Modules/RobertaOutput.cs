@@ -27,7 +27,8 @@ internal sealed class RobertaOutput : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor intermediate, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        var x = dropout.forward(dense.forward(intermediate));
+        var x = dropout.forward(Autocast.Linear(dense, intermediate));
+        // The residual is float32, so the sum (and LayerNorm) is float32 whatever the product's dtype.
         return LayerNorm.forward(x + residual).MoveToOuterDisposeScope();
     }
 }

@@ -35,11 +35,13 @@ internal sealed class RobertaSelfAttention : nn.Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long b = hidden.shape[0], t = hidden.shape[1];
-        var q = SplitHeads(query.forward(hidden), b, t);                               // [B, nh, T, hs]
-        var k = SplitHeads(key.forward(hidden), b, t);
-        var v = SplitHeads(value.forward(hidden), b, t);
+        var x = Autocast.Input(hidden);                                                // cast once for Q, K and V
+        var q = SplitHeads(Autocast.Linear(query, x), b, t);                           // [B, nh, T, hs]
+        var k = SplitHeads(Autocast.Linear(key, x), b, t);
+        var v = SplitHeads(Autocast.Linear(value, x), b, t);
         // The fused kernel computes softmax(q·kᵀ/√hs + mask)·v, the same as HF's eager path
         // (checked against HF's logits in the parity tests); dropout on the probabilities only in training.
+        // In bfloat16 it takes bfloat16 inputs and accumulates the softmax in float32 itself.
         var context = nn.functional.scaled_dot_product_attention(
             q, k, v, attn_mask: additiveMask, p: training ? _dropoutProb : 0.0);       // [B, nh, T, hs]
         var merged = context.transpose(1, 2).reshape(b, t, _heads * _headSize);        // [B, T, H]

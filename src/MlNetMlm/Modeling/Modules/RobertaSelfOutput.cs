@@ -27,7 +27,8 @@ internal sealed class RobertaSelfOutput : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor context, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        var x = dropout.forward(dense.forward(context));
+        var x = dropout.forward(Autocast.Linear(dense, context));
+        // The residual is float32, so the sum (and LayerNorm) is float32 whatever the product's dtype.
         return LayerNorm.forward(x + residual).MoveToOuterDisposeScope();
     }
 }
