@@ -101,7 +101,12 @@ public static class DataFormats
             var status = Rune.DecodeFromUtf8(text[at..], out _, out int consumed);
             if (status == System.Buffers.OperationStatus.NeedMoreData && length == Sniffed) break; // a character cut by the 64 KiB window
             if (status != System.Buffers.OperationStatus.Done)
-                throw new InvalidDataException($"{path}: not UTF-8 text (byte {at} cannot start a UTF-8 character){Hint(text)}.");
+            {
+                // The JSON loader's words and position (file:line:column), so that every reader states this one rule alike.
+                int lineStart = text[..at].LastIndexOf((byte)'\n') + 1;
+                int line = text[..at].Count((byte)'\n') + 1;
+                throw new InvalidDataException($"{path}:{line}:{at - lineStart + 1}: the line is not valid UTF-8 (byte {at} of the file){Hint(text)}.");
+            }
             at += consumed;
         }
     }

@@ -18,6 +18,7 @@ public sealed class FileBasedAppTests
         string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         string app = files.Write(name + ".cs", $$"""
             #:project {{library}}
+            using MlNetMlm.Metrics;
             using MlNetMlm.Modeling;
             using MlNetMlm.Training;
             using MlNetMlm.Tokenization;

@@ -390,7 +390,8 @@ public sealed partial class CliCommandTests
         File.WriteAllBytes(data, [.. "{\"text\": \"The sun is a star.\"}\n"u8, .. "{\"text\": \"caf"u8, 0xE9, .. "\"}\n"u8]);
         var train = CliRun.InProcess("train", "--data", data, "--size", "tiny", "--output", files.PathOf("t"), "--eval-fraction", "0");
         Assert.AreEqual(1, train.ExitCode, train.ToString());
-        StringAssert.Contains(train.Error, "not valid UTF-8");
+        StringAssert.Contains(train.Error, $"{data}:2:");
+        StringAssert.Contains(train.Error, "the line is not valid UTF-8");
     }
 
     /// <summary>A NaN score (a model with NaN weights) is written as JSON null, not a serializer failure.</summary>

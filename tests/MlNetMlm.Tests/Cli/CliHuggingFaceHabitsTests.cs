@@ -60,7 +60,7 @@ public sealed class CliHuggingFaceHabitsTests
         AssertOneLineError(CliRun.InProcess("train", "--data", s_sample, "--output", s_files.PathOf("u1"), "--num-train-epoch", "1"),
             "'--num-train-epoch'", "'--num-train-epochs'");
         // After an option that takes several values, an unknown option is not taken as one of them.
-        AssertOneLineError(CliRun.InProcess("train", "--data", s_sample, "--fp16", "--output", s_files.PathOf("u2")), "'--fp16'", "closest");
+        AssertOneLineError(CliRun.InProcess("train", "--data", s_sample, "--bf17", "--output", s_files.PathOf("u2")), "'--bf17'", "closest");
         // Nor after one that takes a single value.
         AssertOneLineError(CliRun.InProcess("train", "--data", s_sample, "--output", "--epocs", "3"), "'--epocs'", "'--epochs'");
         // A known option right after one that needs a value: the value is missing, said in one line.
