@@ -78,12 +78,10 @@ internal static class BenchFillMaskCommand
         string folder = Path.Combine(Path.GetTempPath(), $"mlnet-mlm-bench-{Guid.NewGuid():N}");
         try
         {
-            tokenizer.Export(Path.Combine(folder, "tokenizer"));
-            using (var model = RobertaForMaskedLM.FromScratch(config, seed: 42))
-                model.SavePretrained(Path.Combine(folder, "model"), new CheckpointSaveOptions { TokenizerDirectory = Path.Combine(folder, "tokenizer") });
+            string hf = BenchSupport.WriteRandomModel(config, tokenizer, folder);
             var ml = new MLContext(seed: 1);
             var empty = ml.Data.LoadFromEnumerable(Array.Empty<FillMaskInput>());
-            return ml.MaskedLanguageModeling().FillMask(Path.Combine(folder, "model"), new FillMaskOptions { Precision = precision }, device: "cpu").Fit(empty);
+            return ml.MaskedLanguageModeling().FillMask(hf, new FillMaskOptions { Precision = precision }, device: "cpu").Fit(empty);
         }
         finally
         {
@@ -95,9 +93,7 @@ internal static class BenchFillMaskCommand
     {
         TorchRuntime.EnsureLoaded();
         var tokenizer = tokenizerDir is null ? RobertaTokenizer.Default : RobertaTokenizer.FromDirectory(tokenizerDir);
-        var config = BenchModelCommand.ResolveShape(shape).Clone();
-        config.VocabSize = Math.Max(config.VocabSize, tokenizer.VocabularySize);
-        config.PadTokenId = tokenizer.PadId;
+        var config = BenchSupport.ConfigFor(shape, tokenizer);
         int previousThreads = get_num_threads();
         if (threads > 0) set_num_threads(threads);
         try

@@ -116,19 +116,8 @@ internal static class BenchServeCommand
     }
 
     /// <summary>A randomly initialised model of the shape, as a Hugging Face folder (weights and the offline tokenizer) in <paramref name="folder"/>.</summary>
-    private static string WriteRandomModel(string shape, string folder)
-    {
-        var tokenizer = RobertaTokenizer.Default;
-        var config = BenchModelCommand.ResolveShape(shape).Clone();
-        config.VocabSize = Math.Max(config.VocabSize, tokenizer.VocabularySize);
-        config.PadTokenId = tokenizer.PadId;
-        string tokenizerFiles = Path.Combine(folder, "tokenizer");
-        tokenizer.Export(tokenizerFiles);
-        using var model = RobertaForMaskedLM.FromScratch(config, seed: 42);
-        string hf = Path.Combine(folder, "model");
-        model.SavePretrained(hf, new CheckpointSaveOptions { TokenizerDirectory = tokenizerFiles });
-        return hf;
-    }
+    private static string WriteRandomModel(string shape, string folder) =>
+        BenchSupport.WriteRandomModel(BenchSupport.ConfigFor(shape, RobertaTokenizer.Default), RobertaTokenizer.Default, folder);
 
     private sealed record Outcome(double Milliseconds, bool Error, bool Mismatch);
 

@@ -1,11 +1,38 @@
 using System.Diagnostics;
 using MlNetMlm.Modeling;
+using MlNetMlm.Tokenization;
 
 namespace MlNetMlm.Cli.Commands;
 
 /// <summary>Measurement helpers shared by the <c>bench</c> subcommands (and mirrored by the peer scripts in <c>bench/</c>).</summary>
 internal static class BenchSupport
 {
+    /// <summary>
+    /// A bench shape's config with room for <paramref name="tokenizer"/>'s ids and its padding id; the shape's own
+    /// vocabulary size is kept when larger, so the head's work matches the real model's.
+    /// </summary>
+    public static RobertaConfig ConfigFor(string shape, RobertaTokenizer tokenizer)
+    {
+        var config = BenchModelCommand.ResolveShape(shape).Clone();
+        config.VocabSize = Math.Max(config.VocabSize, tokenizer.VocabularySize);
+        config.PadTokenId = tokenizer.PadId;
+        return config;
+    }
+
+    /// <summary>
+    /// Writes a randomly initialised model (seed 42) with <paramref name="tokenizer"/>'s files as a Hugging Face
+    /// folder <c>model/</c> inside <paramref name="folder"/>, for the benches that load models the way a user does.
+    /// </summary>
+    public static string WriteRandomModel(RobertaConfig config, RobertaTokenizer tokenizer, string folder)
+    {
+        string tokenizerFiles = Path.Combine(folder, "tokenizer");
+        tokenizer.Export(tokenizerFiles);
+        string hf = Path.Combine(folder, "model");
+        using (var model = RobertaForMaskedLM.FromScratch(config, seed: 42))
+            model.SavePretrained(hf, new CheckpointSaveOptions { TokenizerDirectory = tokenizerFiles });
+        return hf;
+    }
+
     /// <summary>Peak resident set size of this process so far (Linux <c>VmHWM</c>); 0 where /proc is not available.</summary>
     public static long PeakRssBytes() => ReadStatusKilobytes("VmHWM:") * 1024;
 
