@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetMlm.DataView;
 using MlNetMlm.Loading;
 
 namespace MlNetMlm.Cli.Shared;
@@ -14,13 +15,13 @@ namespace MlNetMlm.Cli.Shared;
 internal static class TextData
 {
     /// <summary>The text column every command tokenizes.</summary>
-    public const string Column = MlNetMlm.DataView.ColumnNames.Text;
+    public const string Column = ColumnNames.Text;
 
     /// <summary>The names <c>--format</c> takes (the library's one rule: <see cref="DataFormats"/>).</summary>
     public static readonly string[] Formats = [.. DataFormats.Names];
 
     /// <summary>The column that marks prepared blocks (<c>mlnet-mlm prepare</c>'s output, or 🤗 run_mlm's group_texts): token ids, no text.</summary>
-    public const string BlocksColumn = "input_ids";
+    public const string BlocksColumn = ColumnNames.InputIds;
 
     public sealed class TextRow
     {
@@ -87,7 +88,7 @@ internal static class TextData
         }
         if (blocks)
         {
-            bool hasMask = data.Schema.GetColumnOrNull("attention_mask") is { Type: VectorDataViewType { ItemType: NumberDataViewType } };
+            bool hasMask = data.Schema.GetColumnOrNull(ColumnNames.AttentionMask) is { Type: VectorDataViewType { ItemType: NumberDataViewType } };
             IEstimator<ITransformer> toIds = hasMask
                 ? ml.Transforms.CustomMapping<StoredBlock, BlockIds>((stored, ids) => { ids.InputIds = ToInt(stored.InputIds); ids.AttentionMask = ToInt(stored.AttentionMask); }, contractName: null)
                 : ml.Transforms.CustomMapping<StoredIds, BlockIdsOnly>((stored, ids) => ids.InputIds = ToInt(stored.InputIds), contractName: null);
@@ -108,11 +109,11 @@ internal static class TextData
 
     private class StoredIds { [ColumnName(BlocksColumn), VectorType] public float[] InputIds { get; set; } = []; }
 
-    private sealed class StoredBlock : StoredIds { [ColumnName("attention_mask"), VectorType] public float[] AttentionMask { get; set; } = []; }
+    private sealed class StoredBlock : StoredIds { [ColumnName(ColumnNames.AttentionMask), VectorType] public float[] AttentionMask { get; set; } = []; }
 
     private class BlockIdsOnly { [ColumnName(BlocksColumn), VectorType] public int[] InputIds { get; set; } = []; }
 
-    private sealed class BlockIds : BlockIdsOnly { [ColumnName("attention_mask"), VectorType] public int[] AttentionMask { get; set; } = []; }
+    private sealed class BlockIds : BlockIdsOnly { [ColumnName(ColumnNames.AttentionMask), VectorType] public int[] AttentionMask { get; set; } = []; }
 
     // Iterators, not lists: each ML.NET cursor (one per epoch) enumerates them again, reading the files afresh.
     private static IEnumerable<TextRow> LineTexts(IReadOnlyList<string> paths)

@@ -1,10 +1,12 @@
+using MlNetMlm.DataView;
+
 namespace MlNetMlm.GroupTexts;
 
 /// <summary>Options of <see cref="GroupTextsEstimator"/>: cut token-id rows into fixed-size training blocks.</summary>
 public sealed class GroupTextsOptions
 {
     /// <summary>The token-id column (a vector of Int32). Default: <c>input_ids</c>.</summary>
-    public string InputColumnName { get; set; } = "input_ids";
+    public string InputColumnName { get; set; } = ColumnNames.InputIds;
 
     /// <summary>The block column written, a vector of Int32 of size <see cref="BlockSize"/>. Default: the input column's name.</summary>
     public string? OutputColumnName { get; set; }
@@ -14,7 +16,7 @@ public sealed class GroupTextsOptions
     /// <see cref="GroupTextsMode.Concatenate"/> mode, so both modes give the trainer the same schema).
     /// Default: <c>attention_mask</c>; null or empty writes none.
     /// </summary>
-    public string? AttentionMaskColumnName { get; set; } = "attention_mask";
+    public string? AttentionMaskColumnName { get; set; } = ColumnNames.AttentionMask;
 
     /// <summary>Tokens per block. Default: 128, as in the Hugging Face course's MLM fine-tuning.</summary>
     public int BlockSize { get; set; } = 128;
