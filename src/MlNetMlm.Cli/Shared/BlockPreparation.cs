@@ -25,7 +25,6 @@ internal static class BlockPreparation
             {
                 BlockSize = blockSize,
                 Mode = lineByLine ? GroupTextsMode.LineByLine : GroupTextsMode.Concatenate,
-                PadTokenId = tokenizer.PadId,
             }))
             .Append<ITransformer>(ml.Transforms.MaskTokens(masking));
     }
