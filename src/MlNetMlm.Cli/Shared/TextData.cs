@@ -9,8 +9,8 @@ namespace MlNetMlm.Cli.Shared;
 /// Reads training or evaluation text from Parquet, JSON (arrays or lines), CSV or plain-text files (the format by
 /// the library's rule, <see cref="DataFormats"/>) as an <see cref="IDataView"/> plus the steps that make its scalar
 /// text column <see cref="Column"/>: a JSON field or Parquet column by dotted path (nested objects and structs
-/// flattened; a list of strings joined with a space), a CSV column by header name, or one example per non-blank
-/// line of a text file. A Parquet file with an <c>input_ids</c> list column is prepared blocks.
+/// flattened; a list of strings joined with a space; a JSON record that is a bare string is that text), a CSV
+/// column by header name, or one example per non-blank line of a text file. A Parquet file with an <c>input_ids</c> list column is prepared blocks.
 /// </summary>
 internal static class TextData
 {
@@ -54,7 +54,7 @@ internal static class TextData
         return formats[0] switch
         {
             DataFormat.Json or DataFormat.JsonLines =>
-                FromColumns(ml, ml.Data.LoadFromJsonLines(paths, new JsonLinesOptions { Flatten = true }), textColumn ?? Column,
+                FromColumns(ml, ml.Data.LoadFromJsonLines(paths, new JsonLinesOptions { Flatten = true, BareStringColumn = textColumn ?? Column }), textColumn ?? Column,
                     formats[0] == DataFormat.JsonLines ? "JSONL field" : "JSON field", files, blocks: false),
             DataFormat.Parquet => LoadParquet(ml, paths, textColumn, files),
             DataFormat.Csv => new Loaded(ml.Data.LoadFromEnumerable(CsvTexts(paths, textColumn ?? Column)), null, $"CSV column '{textColumn ?? Column}' of {files}"),
