@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetMlm.DataView;
 using MlNetMlm.Flatten;
 using MlNetMlm.Tokenization;
 
@@ -73,10 +74,10 @@ internal static class BenchPrepCommand
             var ml = new MLContext(seed: 1);
             var raw = Flattened(ml);
             var pipeline = ml.Transforms.Text.JoinText(field)
-                .Append(ml.Transforms.Text.TokenizeRoberta("input_ids", field, tokenizer))
-                .Append(ml.Transforms.GroupTexts("input_ids", blockSize: blockSize));
+                .Append(ml.Transforms.Text.TokenizeRoberta(ColumnNames.InputIds, field, tokenizer))
+                .Append(ml.Transforms.GroupTexts(ColumnNames.InputIds, blockSize: blockSize));
             var prepared = pipeline.Fit(raw).Transform(raw);
-            var column = prepared.Schema["input_ids"];
+            var column = prepared.Schema[ColumnNames.InputIds];
             using var cursor = prepared.GetRowCursor([column]);
             var getter = cursor.GetGetter<VBuffer<int>>(column);
             VBuffer<int> ids = default;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MlNetMlm.Cli.Shared;
+using MlNetMlm.DataView;
 using MlNetMlm.GroupTexts;
 using MlNetMlm.Tokenization;
 
@@ -17,9 +18,9 @@ internal static class PrepareCommand
 {
     public sealed class BlockRow
     {
-        [ColumnName("input_ids"), VectorType] public int[] InputIds { get; set; } = [];
-        [ColumnName("attention_mask"), VectorType] public int[] AttentionMask { get; set; } = [];
-        [ColumnName("special_tokens_mask"), VectorType] public int[] SpecialTokensMask { get; set; } = [];
+        [ColumnName(ColumnNames.InputIds), VectorType] public int[] InputIds { get; set; } = [];
+        [ColumnName(ColumnNames.AttentionMask), VectorType] public int[] AttentionMask { get; set; } = [];
+        [ColumnName(ColumnNames.SpecialTokensMask), VectorType] public int[] SpecialTokensMask { get; set; } = [];
     }
 
     public static Command Create(CliContext cli)
@@ -57,7 +58,7 @@ internal static class PrepareCommand
         var chain = new EstimatorChain<ITransformer>();
         if (loaded.ToText is not null) chain = chain.Append<ITransformer>(loaded.ToText);
         var blocks = chain
-            .Append<ITransformer>(ml.Transforms.Text.TokenizeRoberta("input_ids", TextData.Column, tokenizer))
+            .Append<ITransformer>(ml.Transforms.Text.TokenizeRoberta(ColumnNames.InputIds, TextData.Column, tokenizer))
             .Append<ITransformer>(ml.Transforms.GroupTexts(new GroupTextsOptions { BlockSize = blockSize, Mode = GroupTextsMode.Concatenate }))
             .Fit(loaded.Data).Transform(loaded.Data);
 
@@ -77,8 +78,8 @@ internal static class PrepareCommand
     private static IEnumerable<BlockRow> Rows(IDataView blocks, HashSet<int> special)
     {
         using var cursor = blocks.GetRowCursor(blocks.Schema);
-        var ids = cursor.GetGetter<VBuffer<int>>(blocks.Schema["input_ids"]);
-        var mask = cursor.GetGetter<VBuffer<int>>(blocks.Schema["attention_mask"]);
+        var ids = cursor.GetGetter<VBuffer<int>>(blocks.Schema[ColumnNames.InputIds]);
+        var mask = cursor.GetGetter<VBuffer<int>>(blocks.Schema[ColumnNames.AttentionMask]);
         VBuffer<int> idsValue = default, maskValue = default;
         while (cursor.MoveNext())
         {

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetMlm.DataView;
 using MlNetMlm.GroupTexts;
 using MlNetMlm.Masking;
 using MlNetMlm.Tokenization;
@@ -19,12 +20,11 @@ internal static class BlockPreparation
         if (toText is not null) chain = chain.Append<ITransformer>(toText);
         if (preparedBlocks) return chain.Append<ITransformer>(ml.Transforms.MaskTokens(masking));
         return chain
-            .Append<ITransformer>(ml.Transforms.Text.TokenizeRoberta("input_ids", TextData.Column, tokenizer))
+            .Append<ITransformer>(ml.Transforms.Text.TokenizeRoberta(ColumnNames.InputIds, TextData.Column, tokenizer))
             .Append<ITransformer>(ml.Transforms.GroupTexts(new GroupTextsOptions
             {
                 BlockSize = blockSize,
                 Mode = lineByLine ? GroupTextsMode.LineByLine : GroupTextsMode.Concatenate,
-                PadTokenId = tokenizer.PadId,
             }))
             .Append<ITransformer>(ml.Transforms.MaskTokens(masking));
     }

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetMlm.DataView;
 using MlNetMlm.Loading;
 
 namespace MlNetMlm.Cli.Shared;
@@ -8,19 +9,19 @@ namespace MlNetMlm.Cli.Shared;
 /// Reads training or evaluation text from Parquet, JSON (arrays or lines), CSV or plain-text files (the format by
 /// the library's rule, <see cref="DataFormats"/>) as an <see cref="IDataView"/> plus the steps that make its scalar
 /// text column <see cref="Column"/>: a JSON field or Parquet column by dotted path (nested objects and structs
-/// flattened; a list of strings joined with a space), a CSV column by header name, or one example per non-blank
-/// line of a text file. A Parquet file with an <c>input_ids</c> list column is prepared blocks.
+/// flattened; a list of strings joined with a space; a JSON record that is a bare string is that text), a CSV
+/// column by header name, or one example per non-blank line of a text file. A Parquet file with an <c>input_ids</c> list column is prepared blocks.
 /// </summary>
 internal static class TextData
 {
     /// <summary>The text column every command tokenizes.</summary>
-    public const string Column = MlNetMlm.DataView.ColumnNames.Text;
+    public const string Column = ColumnNames.Text;
 
     /// <summary>The names <c>--format</c> takes (the library's one rule: <see cref="DataFormats"/>).</summary>
     public static readonly string[] Formats = [.. DataFormats.Names];
 
     /// <summary>The column that marks prepared blocks (<c>mlnet-mlm prepare</c>'s output, or 🤗 run_mlm's group_texts): token ids, no text.</summary>
-    public const string BlocksColumn = "input_ids";
+    public const string BlocksColumn = ColumnNames.InputIds;
 
     public sealed class TextRow
     {
@@ -53,7 +54,7 @@ internal static class TextData
         return formats[0] switch
         {
             DataFormat.Json or DataFormat.JsonLines =>
-                FromColumns(ml, ml.Data.LoadFromJsonLines(paths, new JsonLinesOptions { Flatten = true }), textColumn ?? Column,
+                FromColumns(ml, ml.Data.LoadFromJsonLines(paths, new JsonLinesOptions { Flatten = true, BareStringColumn = textColumn ?? Column }), textColumn ?? Column,
                     formats[0] == DataFormat.JsonLines ? "JSONL field" : "JSON field", files, blocks: false),
             DataFormat.Parquet => LoadParquet(ml, paths, textColumn, files),
             DataFormat.Csv => new Loaded(ml.Data.LoadFromEnumerable(CsvTexts(paths, textColumn ?? Column)), null, $"CSV column '{textColumn ?? Column}' of {files}"),
@@ -87,7 +88,7 @@ internal static class TextData
         }
         if (blocks)
         {
-            bool hasMask = data.Schema.GetColumnOrNull("attention_mask") is { Type: VectorDataViewType { ItemType: NumberDataViewType } };
+            bool hasMask = data.Schema.GetColumnOrNull(ColumnNames.AttentionMask) is { Type: VectorDataViewType { ItemType: NumberDataViewType } };
             IEstimator<ITransformer> toIds = hasMask
                 ? ml.Transforms.CustomMapping<StoredBlock, BlockIds>((stored, ids) => { ids.InputIds = ToInt(stored.InputIds); ids.AttentionMask = ToInt(stored.AttentionMask); }, contractName: null)
                 : ml.Transforms.CustomMapping<StoredIds, BlockIdsOnly>((stored, ids) => ids.InputIds = ToInt(stored.InputIds), contractName: null);
@@ -108,11 +109,11 @@ internal static class TextData
 
     private class StoredIds { [ColumnName(BlocksColumn), VectorType] public float[] InputIds { get; set; } = []; }
 
-    private sealed class StoredBlock : StoredIds { [ColumnName("attention_mask"), VectorType] public float[] AttentionMask { get; set; } = []; }
+    private sealed class StoredBlock : StoredIds { [ColumnName(ColumnNames.AttentionMask), VectorType] public float[] AttentionMask { get; set; } = []; }
 
     private class BlockIdsOnly { [ColumnName(BlocksColumn), VectorType] public int[] InputIds { get; set; } = []; }
 
-    private sealed class BlockIds : BlockIdsOnly { [ColumnName("attention_mask"), VectorType] public int[] AttentionMask { get; set; } = []; }
+    private sealed class BlockIds : BlockIdsOnly { [ColumnName(ColumnNames.AttentionMask), VectorType] public int[] AttentionMask { get; set; } = []; }
 
     // Iterators, not lists: each ML.NET cursor (one per epoch) enumerates them again, reading the files afresh.
     private static IEnumerable<TextRow> LineTexts(IReadOnlyList<string> paths)

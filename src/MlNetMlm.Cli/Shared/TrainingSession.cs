@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetMlm.DataView;
+using MlNetMlm.Files;
 using MlNetMlm.FillMask;
 using MlNetMlm.Training;
-using MlNetMlm.Files;
 
 namespace MlNetMlm.Cli.Shared;
 
@@ -95,7 +96,7 @@ internal static class TrainingSession
 
     private static long CountRows(IDataView data)
     {
-        using var cursor = data.GetRowCursor(data.Schema.Where(c => c.Name == "input_ids"));
+        using var cursor = data.GetRowCursor(data.Schema.Where(c => c.Name == ColumnNames.InputIds));
         long n = 0;
         while (cursor.MoveNext()) n++;
         return n;

@@ -12,8 +12,9 @@ public static class DataCatalogExtensions
     /// Reads a JSON Lines file (<c>.jsonl</c>, or gzip-compressed <c>.jsonl.gz</c>; UTF-8 with or without a
     /// byte-order mark), one JSON object per line, into a streaming <see cref="IDataView"/> whose columns are
     /// the objects' top-level fields (see <see cref="JsonLinesOptions"/> and <see cref="Json.JsonColumnKind"/>).
-    /// Blank lines are ignored. A line that is not a JSON object, or whose value does not fit its column,
-    /// is a <see cref="JsonLinesFormatException"/> naming file, line and column.
+    /// Blank lines are ignored. A line that is not a JSON object (nor, with <see cref="JsonLinesOptions.BareStringColumn"/>,
+    /// a JSON string), or whose value does not fit its column, is a <see cref="JsonLinesFormatException"/> naming file,
+    /// line and column.
     /// </summary>
     public static IDataView LoadFromJsonLines(this DataOperationsCatalog catalog, string path, JsonLinesOptions? options = null) =>
         catalog.LoadFromJsonLines([path], options);

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetMlm.DataView;
 using MlNetMlm.GroupTexts;
 using MlNetMlm.Masking;
 using MlNetMlm.Tokenization;
@@ -16,7 +17,7 @@ public static class LanguageModelingCatalogExtensions
     /// Concatenates the token ids of all rows and cuts them into blocks of <paramref name="blockSize"/>,
     /// dropping the remainder (Hugging Face's <c>group_texts</c>); also writes <c>attention_mask</c>.
     /// </summary>
-    public static GroupTextsEstimator GroupTexts(this TransformsCatalog catalog, string outputColumnName = "input_ids", string? inputColumnName = null, int blockSize = 128) =>
+    public static GroupTextsEstimator GroupTexts(this TransformsCatalog catalog, string outputColumnName = ColumnNames.InputIds, string? inputColumnName = null, int blockSize = 128) =>
         catalog.GroupTexts(new GroupTextsOptions { OutputColumnName = outputColumnName, InputColumnName = inputColumnName ?? outputColumnName, BlockSize = blockSize });
 
     /// <summary>Cuts token ids into fixed-size blocks, as the options say (concatenated or line by line).</summary>
@@ -32,8 +33,8 @@ public static class LanguageModelingCatalogExtensions
     /// cursor draws new masks. The mask, padding and special ids and the vocabulary size are those of the
     /// tokenizer that made the column (the annotations <c>TokenizeRoberta</c> writes), else roberta-base's.
     /// </summary>
-    public static MaskTokensEstimator MaskTokens(this TransformsCatalog catalog, string outputColumnName = "input_ids", string? inputColumnName = null,
-        string labelColumnName = "labels", double mlmProbability = 0.15, int seed = 42) =>
+    public static MaskTokensEstimator MaskTokens(this TransformsCatalog catalog, string outputColumnName = ColumnNames.InputIds, string? inputColumnName = null,
+        string labelColumnName = ColumnNames.Labels, double mlmProbability = 0.15, int seed = 42) =>
         catalog.MaskTokens(new MaskTokensOptions
         {
             OutputColumnName = outputColumnName,
@@ -48,8 +49,8 @@ public static class LanguageModelingCatalogExtensions
     /// special tokens, and vocabulary size); otherwise as <see cref="MaskTokens(TransformsCatalog, string, string?, string, double, int)"/>,
     /// with the parameters in the same order. Fitting it on a column made by another tokenizer is an error naming both ids.
     /// </summary>
-    public static MaskTokensEstimator MaskTokens(this TransformsCatalog catalog, RobertaTokenizer tokenizer, string outputColumnName = "input_ids",
-        string? inputColumnName = null, string labelColumnName = "labels", double mlmProbability = 0.15, int seed = 42)
+    public static MaskTokensEstimator MaskTokens(this TransformsCatalog catalog, RobertaTokenizer tokenizer, string outputColumnName = ColumnNames.InputIds,
+        string? inputColumnName = null, string labelColumnName = ColumnNames.Labels, double mlmProbability = 0.15, int seed = 42)
     {
         var options = MaskTokensOptions.ForTokenizer(tokenizer);
         options.MlmProbability = mlmProbability;

@@ -31,7 +31,7 @@ public static class TextCatalogExtensions
     /// <param name="inputColumnName">Text column to read.</param>
     /// <param name="tokenizer">The tokenizer; <see langword="null"/> means <see cref="RobertaTokenizer.Default"/>.</param>
     public static RobertaTokenizingEstimator TokenizeRoberta(this TransformsCatalog.TextTransforms catalog,
-        string outputColumnName = "input_ids", string inputColumnName = ColumnNames.Text, RobertaTokenizer? tokenizer = null) =>
+        string outputColumnName = ColumnNames.InputIds, string inputColumnName = ColumnNames.Text, RobertaTokenizer? tokenizer = null) =>
         TokenizeRoberta(catalog, new TokenizeRobertaOptions
         {
             OutputColumnName = outputColumnName,

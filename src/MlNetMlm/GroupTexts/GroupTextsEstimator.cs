@@ -1,3 +1,5 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using MlNetMlm.DataView;
 
 namespace MlNetMlm.GroupTexts;
@@ -15,4 +17,8 @@ public sealed class GroupTextsEstimator : MappingEstimator<GroupTextsTransformer
     }
 
     private protected override GroupTextsTransformer CreateTransformer() => new(_options);
+
+    /// <summary>The padding id, when not set, comes from the input column's annotations (its tokenizer's), as in MaskTokens.</summary>
+    private protected override GroupTextsTransformer CreateTransformer(DataViewSchema inputSchema) =>
+        new(_options.ResolvedFor(SchemaChecks.RequireVector(inputSchema, _options.InputColumnName, NumberDataViewType.Int32, "GroupTexts"), "GroupTexts"));
 }

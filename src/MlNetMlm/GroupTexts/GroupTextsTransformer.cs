@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MlNetMlm.DataView;
 using MlNetMlm.MLNetInternals;
+using MlNetMlm.Tokenization;
 
 namespace MlNetMlm.GroupTexts;
 
@@ -58,7 +59,7 @@ public sealed class GroupTextsTransformer : TrainingOnlyTransformer
     /// <summary>Rows concatenated before a remainder is dropped; null = one stream.</summary>
     public int? RowsPerGroup { get; }
 
-    /// <summary>The padding id of line-by-line mode.</summary>
+    /// <summary>The padding id of line-by-line mode (when fitted: the input column's, unless the options set one).</summary>
     public int PadTokenId { get; }
 
     /// <summary>Whether line-by-line truncation keeps a long row's last id.</summary>
@@ -97,6 +98,9 @@ public sealed class GroupTextsTransformer : TrainingOnlyTransformer
     private ColumnMapping LineByLineMapping(DataViewSchema inputSchema)
     {
         var ids = SchemaChecks.RequireVector(inputSchema, InputColumnName, NumberDataViewType.Int32, Name);
+        // Padding with another tokenizer's id would write a token the model reads as text.
+        TokenIdAnnotations.Read(ids)?.RequireAgreement(Name, $"column '{InputColumnName}'", "Fit GroupTexts on data of this tokenizer.",
+            null, null, true, PadTokenId, null, "this fitted GroupTexts");
         var added = new List<OutputColumn> { OutputColumn.Create<VBuffer<int>>(OutputColumnName, BlockType, [ids], row => PaddedIds(row, ids), ids.Annotations) };
         if (AttentionMaskColumnName is not null)
             added.Add(OutputColumn.Create<VBuffer<int>>(AttentionMaskColumnName, BlockType, [ids], row => PaddingMask(row, ids)));

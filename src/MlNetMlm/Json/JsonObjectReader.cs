@@ -12,20 +12,37 @@ internal static class JsonObjectReader
 {
     /// <summary>
     /// Reads the whole of <paramref name="utf8"/> as one object into <paramref name="slots"/> (cleared first).
-    /// <paramref name="prefix"/> goes before field names in messages (e.g. <c>answers.</c>).
+    /// <paramref name="prefix"/> goes before field names in messages (e.g. <c>answers.</c>). With
+    /// <paramref name="strings"/>, a text that is one JSON string is a row too: the string goes to that column.
     /// </summary>
-    public static void ReadDocument(ReadOnlySpan<byte> utf8, JsonLayout layout, JsonSlot[] slots, string prefix = "")
+    public static void ReadDocument(ReadOnlySpan<byte> utf8, JsonLayout layout, JsonSlot[] slots, string prefix = "", BareStrings? strings = null)
     {
         foreach (var slot in slots) slot.Clear();
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        string expected = strings is null ? "a JSON object ('{')" : "a JSON object ('{') or string";
         if (!reader.Read())
-            throw new JsonValueMismatchException(0, "expected a JSON object ('{'), found nothing");
-        if (reader.TokenType != JsonTokenType.StartObject)
-            throw new JsonValueMismatchException(reader.TokenStartIndex, $"expected a JSON object ('{{'), found {Describe(reader.TokenType)}");
-        ReadObject(ref reader, utf8, layout, slots, prefix);
+            throw new JsonValueMismatchException(0, $"expected {expected}, found nothing");
+        bool isString = reader.TokenType == JsonTokenType.String && strings is not null;
+        if (isString)
+        {
+            if (strings!.Slot < 0)
+                throw new JsonValueMismatchException(reader.TokenStartIndex, $"a bare JSON string, but there is no text column '{strings.Column}' to hold it");
+            string text = JsonStrings.Read(ref reader);
+            if (slots[strings.Slot].Active) slots[strings.Slot].Text = text.AsMemory();
+        }
+        else if (reader.TokenType != JsonTokenType.StartObject)
+            throw new JsonValueMismatchException(reader.TokenStartIndex, $"expected {expected}, found {Describe(reader.TokenType)}");
+        else
+            ReadObject(ref reader, utf8, layout, slots, prefix);
         if (reader.Read()) // throws on trailing garbage; a second value on the line ends up here
-            throw new JsonValueMismatchException(reader.TokenStartIndex, $"expected nothing after the object, found {Describe(reader.TokenType)}");
+            throw new JsonValueMismatchException(reader.TokenStartIndex, $"expected nothing after the {(isString ? "string" : "object")}, found {Describe(reader.TokenType)}");
     }
+
+    /// <summary>
+    /// Records that are a bare JSON string (<c>"a text"</c>) rather than an object: each is a row whose text column
+    /// <paramref name="Column"/> (slot <paramref name="Slot"/>; -1 when the columns have no such text column) holds it.
+    /// </summary>
+    internal sealed record BareStrings(string Column, int Slot);
 
     /// <summary>Reads the object whose <c>{</c> the reader is on; leaves the reader on its <c>}</c>.</summary>
     private static void ReadObject(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8, JsonLayout layout, JsonSlot[] slots, string prefix)

@@ -34,19 +34,26 @@ internal sealed class JsonSchemaInference
     /// in front. <paramref name="where"/> (e.g. <c>file:12</c>) is used in messages. Throws <see cref="JsonException"/>
     /// or <see cref="JsonValueMismatchException"/> when the text is not one JSON object.
     /// </summary>
-    public void Observe(ReadOnlySpan<byte> utf8, string prefix, string where)
+    /// <remarks>
+    /// With <paramref name="stringColumn"/>, a text that is one JSON string is a row too, a string in that column
+    /// (<see cref="JsonObjectReader.BareStrings"/>).
+    /// </remarks>
+    public void Observe(ReadOnlySpan<byte> utf8, string prefix, string where, string? stringColumn = null)
     {
         var reader = new Utf8JsonReader(utf8);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            throw new JsonValueMismatchException(reader.TokenStartIndex, $"expected a JSON object ('{{'), found {(reader.TokenType == JsonTokenType.None ? "nothing" : JsonObjectReader.Describe(reader.TokenType))}");
+        bool isString = reader.Read() && reader.TokenType == JsonTokenType.String && stringColumn is not null;
+        if (!isString && reader.TokenType != JsonTokenType.StartObject)
+            throw new JsonValueMismatchException(reader.TokenStartIndex, $"expected a JSON object ('{{'){(stringColumn is null ? "" : " or string")}, found {(reader.TokenType == JsonTokenType.None ? "nothing" : JsonObjectReader.Describe(reader.TokenType))}");
         // Syntax-check the whole text before recording anything, so a broken line adds no fields.
         var check = reader;
-        check.Skip();
+        if (isString) JsonStrings.Read(ref check); // a string whose bytes are not text is refused here too
+        else check.Skip();
         if (check.Read())
-            throw new JsonValueMismatchException(check.TokenStartIndex, $"expected nothing after the object, found {JsonObjectReader.Describe(check.TokenType)}");
+            throw new JsonValueMismatchException(check.TokenStartIndex, $"expected nothing after the {(isString ? "string" : "object")}, found {JsonObjectReader.Describe(check.TokenType)}");
         // Collected first and checked as a whole, so a refused (or skipped) line records nothing.
         _line.Clear();
-        ObserveObject(ref reader, prefix);
+        if (isString) _line.Add((stringColumn!, Seen.Text, reader.TokenStartIndex));
+        else ObserveObject(ref reader, prefix);
         foreach (var (name, kind, at) in _line) Check(name, kind, at, where);
         foreach (var (name, kind, _) in _line) Record(name, kind, where);
     }

@@ -44,7 +44,7 @@ internal sealed class JsonLinesCursor : SlotCursor
             try
             {
                 JsonLinesDataView.RequireUtf8(_lines.Line);
-                JsonObjectReader.ReadDocument(_lines.Line, _parent.Layout, _slots);
+                JsonObjectReader.ReadDocument(_lines.Line, _parent.Layout, _slots, strings: _parent.Strings);
             }
             catch (Exception e) when (e is JsonException or JsonValueMismatchException)
             {

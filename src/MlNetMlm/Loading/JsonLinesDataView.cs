@@ -21,6 +21,11 @@ internal sealed class JsonLinesDataView : IDataView
         Columns = columns;
         Options = options;
         Layout = JsonLayout.Build(columns, splitDots: options.Flatten);
+        if (options.BareStringColumn is { } bare)
+        {
+            int slot = columns.ToList().FindIndex(c => c.Name == bare);
+            Strings = new JsonObjectReader.BareStrings(bare, slot >= 0 && columns[slot].Kind == JsonColumnKind.Text ? slot : -1);
+        }
         var builder = new DataViewSchema.Builder();
         foreach (var column in columns) builder.AddColumn(column.Name, JsonColumnTypes.TypeOf(column.Kind, options.UseDouble));
         Schema = builder.ToSchema();
@@ -35,6 +40,9 @@ internal sealed class JsonLinesDataView : IDataView
     internal JsonLinesOptions Options { get; }
 
     internal JsonLayout Layout { get; }
+
+    /// <summary>Where records that are a bare JSON string go (<see cref="JsonLinesOptions.BareStringColumn"/>), or null.</summary>
+    internal JsonObjectReader.BareStrings? Strings { get; }
 
     /// <summary>Whether the columns were inferred (mentioned in mismatch messages, which then suggest giving them).</summary>
     internal bool Inferred => Options.Columns is null;
@@ -58,12 +66,15 @@ internal sealed class JsonLinesDataView : IDataView
         options ??= new JsonLinesOptions();
         if (inputs.Count == 0) throw new ArgumentException($"{Component}: no files given.", nameof(inputs));
         if (options.InferenceRows < 1) throw new ArgumentOutOfRangeException(nameof(options), $"{Component}: InferenceRows must be at least 1, not {options.InferenceRows}.");
+        if (options.BareStringColumn is "") throw new ArgumentException($"{Component}: BareStringColumn is empty; give a column name, or null.", nameof(options));
         var host = env.Register(Component);
         IReadOnlyList<JsonColumn> columns;
         if (options.Columns is { } given)
         {
             if (given.Count == 0) throw new ArgumentException($"{Component}: Columns was given but is empty.", nameof(options));
             columns = [.. given];
+            if (options.BareStringColumn is { } bare && !columns.Any(c => c.Name == bare && c.Kind == JsonColumnKind.Text))
+                throw new ArgumentException($"{Component}: BareStringColumn '{bare}' must be one of Columns, of kind Text; Columns are {string.Join(", ", columns.Select(c => $"{c.Name} ({c.Kind})"))}.", nameof(options));
         }
         else
             columns = Infer(host, inputs, options);
@@ -82,7 +93,7 @@ internal sealed class JsonLinesDataView : IDataView
                 try
                 {
                     RequireUtf8(lines.Line);
-                    inference.Observe(lines.Line, "", $"{lines.Name}:{lines.LineNumber}");
+                    inference.Observe(lines.Line, "", $"{lines.Name}:{lines.LineNumber}", options.BareStringColumn);
                     rows++;
                 }
                 catch (Exception e) when (e is JsonException or JsonValueMismatchException)

@@ -1,7 +1,7 @@
 namespace MlNetMlm.Loading;
 
 /// <summary>
-/// A JSON Lines line that is not a valid JSON object, or whose value does not fit its column. The message
+/// A JSON Lines line (or JSON array element) that is not a valid JSON object (or, when asked for, string), or whose value does not fit its column. The message
 /// starts with <c>file:line:column:</c> (both 1-based; the column counts characters of the line).
 /// </summary>
 public sealed class JsonLinesFormatException : FormatException

@@ -34,4 +34,13 @@ public sealed class JsonLinesOptions
     /// as <c>mlContext.Transforms.FlattenJson()</c> does after loading. Default: false (nested objects stay JSON text).
     /// </summary>
     public bool Flatten { get; set; }
+
+    /// <summary>
+    /// Also read records that are a bare JSON string (a line <c>"The sun is a &lt;mask&gt;."</c>, or such an element
+    /// of a JSON array) rather than an object: each is a row whose column of this name (a text column; with
+    /// <see cref="Flatten"/> a dotted path) holds the string, its other columns missing. One file may mix both
+    /// kinds of record; errors still name file, line and column. With <see cref="Columns"/> given, this must be
+    /// one of them, of kind <see cref="JsonColumnKind.Text"/>. Default: null (every record must be an object).
+    /// </summary>
+    public string? BareStringColumn { get; set; }
 }

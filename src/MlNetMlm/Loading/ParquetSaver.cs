@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetMlm.Files;
 using ParquetSharp;
 
 namespace MlNetMlm.Loading;
@@ -8,7 +9,7 @@ namespace MlNetMlm.Loading;
 /// Writes an <see cref="IDataView"/> as a Parquet file, streaming: rows are gathered into row groups of
 /// <see cref="RowsPerGroup"/> and written one group at a time. Scalars become Parquet scalars (text → string),
 /// vectors become lists of their item type (so a token-id vector is <c>list&lt;int32&gt;</c>, what pyarrow,
-/// DuckDB and 🤗 datasets read as a sequence of ints). The file appears only when complete (temporary file + rename).
+/// DuckDB and 🤗 datasets read as a sequence of ints). The file appears only when complete (<see cref="AtomicFile"/>).
 /// </summary>
 internal static class ParquetSaver
 {
@@ -59,40 +60,32 @@ internal static class ParquetSaver
         if (columns.Count == 0) throw new ArgumentException($"{Component}: the data has no columns to write.", nameof(data));
         foreach (var column in columns) Check(column);
 
-        string full = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         long rows = 0;
-        try
+        // Through the one atomic-write place: ParquetSharp writes to AtomicFile's temporary file as a managed stream.
+        AtomicFile.Write(path, stream =>
         {
-            using (var cursor = data.GetRowCursor(columns))
+            using var cursor = data.GetRowCursor(columns);
+            var buffers = columns.Select(c => Create(cursor, c)).ToArray();
+            using var properties = new WriterPropertiesBuilder().Compression(Compression.Snappy).CreatedBy("MlNetMlm").Build();
+            using var writer = new ParquetFileWriter(stream, buffers.Select(b => b.Column).ToArray(), LogicalTypeFactory.Default, properties, leaveOpen: true);
+            int inGroup = 0;
+            void Flush()
             {
-                var buffers = columns.Select(c => Create(cursor, c)).ToArray();
-                using var properties = new WriterPropertiesBuilder().Compression(Compression.Snappy).CreatedBy("MlNetMlm").Build();
-                using var writer = new ParquetFileWriter(temporary, buffers.Select(b => b.Column).ToArray(), properties);
-                int inGroup = 0;
-                void Flush()
-                {
-                    using var group = writer.AppendRowGroup();
-                    foreach (var buffer in buffers) { buffer.Write(group); buffer.Clear(); }
-                    inGroup = 0;
-                    rowsWritten?.Report(rows);
-                }
-                while (cursor.MoveNext())
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    foreach (var buffer in buffers) buffer.Add();
-                    rows++;
-                    if (++inGroup == RowsPerGroup) Flush();
-                }
-                if (inGroup > 0 || rows == 0) Flush();
-                writer.Close();
+                using var group = writer.AppendRowGroup();
+                foreach (var buffer in buffers) { buffer.Write(group); buffer.Clear(); }
+                inGroup = 0;
+                rowsWritten?.Report(rows);
             }
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
+            while (cursor.MoveNext())
+            {
+                cancel.ThrowIfCancellationRequested();
+                foreach (var buffer in buffers) buffer.Add();
+                rows++;
+                if (++inGroup == RowsPerGroup) Flush();
+            }
+            if (inGroup > 0 || rows == 0) Flush();
+            writer.Close();
+        });
         return rows;
     }
 

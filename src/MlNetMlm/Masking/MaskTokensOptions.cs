@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MlNetMlm.DataView;
 using MlNetMlm.Tokenization;
 
 namespace MlNetMlm.Masking;
@@ -13,13 +14,13 @@ namespace MlNetMlm.Masking;
 public sealed class MaskTokensOptions
 {
     /// <summary>The token-id column (a vector of Int32). Default: <c>input_ids</c>.</summary>
-    public string InputColumnName { get; set; } = "input_ids";
+    public string InputColumnName { get; set; } = ColumnNames.InputIds;
 
     /// <summary>The masked ids written. Default: the input column's name (replacing it in the output schema).</summary>
     public string? OutputColumnName { get; set; }
 
     /// <summary>The labels written: the original id where a token was chosen, -100 (ignored by the loss) elsewhere. Default: <c>labels</c>.</summary>
-    public string LabelColumnName { get; set; } = "labels";
+    public string LabelColumnName { get; set; } = ColumnNames.Labels;
 
     /// <summary>Chance that a token (or, with <see cref="WholeWordMasking"/>, a word) is chosen for prediction. Default: 0.15.</summary>
     public double MlmProbability { get; set; } = 0.15;

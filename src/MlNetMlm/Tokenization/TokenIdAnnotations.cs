@@ -6,7 +6,7 @@ namespace MlNetMlm.Tokenization;
 /// <summary>
 /// The ids of the tokenizer that made a token-id column, carried with the data as ML.NET annotations on
 /// that column (as ML.NET carries slot names or key values): <c>TokenizeRoberta</c> writes them,
-/// <c>GroupTexts</c> and <c>MaskTokens</c> pass them on, and <c>MaskTokens</c> and the trainer read them,
+/// <c>GroupTexts</c> and <c>MaskTokens</c> pass them on, and <c>MaskTokens</c>, line-by-line <c>GroupTexts</c> (its padding id) and the trainer read them,
 /// so the mask id written is one the tokenizer (and the model) has. They are not saved: each transformer
 /// recomputes them from its own state, so they come back after an ML.NET zip is loaded.
 /// </summary>

@@ -9,7 +9,7 @@ public sealed class TokenizeRobertaOptions
     public string InputColumnName { get; set; } = ColumnNames.Text;
 
     /// <summary>Output column of token ids, a variable-length <see cref="int"/> vector. Default <c>"input_ids"</c>.</summary>
-    public string OutputColumnName { get; set; } = "input_ids";
+    public string OutputColumnName { get; set; } = ColumnNames.InputIds;
 
     /// <summary>If set, also writes an attention-mask column of this name (one 1 per id, as Hugging Face's <c>attention_mask</c>). Default <see langword="null"/>: none.</summary>
     public string? AttentionMaskColumnName { get; set; }

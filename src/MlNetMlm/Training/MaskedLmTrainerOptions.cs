@@ -29,13 +29,13 @@ public sealed class MaskedLmTrainerOptions
     // ---- columns ----
 
     /// <summary>Token ids of each training block (Int32 vector). Default <c>input_ids</c>.</summary>
-    public string InputIdsColumnName { get; set; } = "input_ids";
+    public string InputIdsColumnName { get; set; } = ColumnNames.InputIds;
 
     /// <summary>Labels (Int32 vector: the original id where a token was masked, -100 elsewhere). Default <c>labels</c>.</summary>
-    public string LabelsColumnName { get; set; } = "labels";
+    public string LabelsColumnName { get; set; } = ColumnNames.Labels;
 
     /// <summary>Attention mask (Int32 vector, 1 = token, 0 = padding); used when the column exists. Default <c>attention_mask</c>.</summary>
-    public string AttentionMaskColumnName { get; set; } = "attention_mask";
+    public string AttentionMaskColumnName { get; set; } = ColumnNames.AttentionMask;
 
     /// <summary>The text column the trained fill-mask transformer reads. Default <c>text</c> (<see cref="ColumnNames.Text"/>).</summary>
     public string TextColumnName { get; set; } = ColumnNames.Text;

@@ -376,7 +376,65 @@ public sealed partial class CliCommandTests
         Assert.IsFalse(Directory.Exists(output), "the output folder was left behind");
     }
 
-    /// <summary>fill-mask --input follows train's UTF-8 rule: invalid bytes are refused with file:line, not read as U+FFFD.</summary>
+    private sealed class BodyRow
+    {
+        [Microsoft.ML.Data.ColumnName("body")] public string Body { get; set; } = "";
+    }
+
+    private sealed class BlockRow
+    {
+        [Microsoft.ML.Data.ColumnName("input_ids"), Microsoft.ML.Data.VectorType] public int[] Ids { get; set; } = [];
+    }
+
+    /// <summary>fill-mask --input reads every format train reads, through the library's loaders; bare JSON strings stay texts.</summary>
+    [TestMethod]
+    public void FillMaskInputTakesEveryFormatTrainTakes()
+    {
+        using var files = new TempFiles();
+        string[] texts = ["The <mask> orbits the sun.", "A <mask> of stars."];
+        List<string> Filled(params string[] args)
+        {
+            var run = CliRun.InProcess(["fill-mask", "--model", s_zip, "--json", "--top-k", "2", .. args]);
+            Assert.AreEqual(0, run.ExitCode, run.ToString());
+            return run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
+        }
+        var expected = Filled(texts);
+        Assert.AreEqual(2, expected.Count);
+
+        var ml = new Microsoft.ML.MLContext(seed: 1);
+        string parquet = files.PathOf("texts.parquet");
+        MlNetMlm.DataCatalogExtensions.SaveAsParquet(ml.Data, ml.Data.LoadFromEnumerable(texts.Select(t => new BodyRow { Body = t })), parquet);
+        var inputs = new (string Path, string[] Extra)[]
+        {
+            (files.Write("mixed.jsonl", $"\"{texts[0]}\"\n\n{{\"text\": \"{texts[1]}\", \"id\": 2}}\n"), []),
+            (files.WriteGzip("mixed.jsonl.gz", $"\"{texts[0]}\"\n{{\"text\": \"{texts[1]}\"}}\n"), []),
+            (files.Write("array.json", $"[\"{texts[0]}\", {{\"text\": \"{texts[1]}\"}}]"), []),
+            (files.Write("nested.jsonl", string.Concat(texts.Select(t => $"{{\"q\": {{\"body\": \"{t}\"}}}}\n"))), ["--text-column", "q.body"]),
+            (files.Write("lines.txt", $"{texts[0]}\n\n{texts[1]}\n"), []),
+            (files.Write("texts.csv", $"id,text\n1,{texts[0]}\n2,{texts[1]}\n"), []),
+            (files.Write("texts.data", $"{texts[0]}\n{texts[1]}\n"), ["--format", "text"]),
+            (parquet, ["--text-column", "body"]),
+        };
+        foreach (var (path, extra) in inputs)
+            CollectionAssert.AreEqual(expected, Filled(["--input", path, .. extra]), Path.GetFileName(path));
+
+        // Bad inputs: one line naming file, line and column (or row), what was expected.
+        CliRun.AssertOneLineError(CliRun.InProcess("fill-mask", "--model", s_zip, "--input", files.Write("bad.jsonl", "\"ok <mask>\"\n  {\"text\": 5}\n")),
+            "bad.jsonl:2:12: field 'text' is a number here but a string", "fill-mask");
+        CliRun.AssertOneLineError(CliRun.InProcess("fill-mask", "--model", s_zip, "--input", files.Write("list.jsonl", "\"ok <mask>\"\n[1, 2]\n")),
+            "list.jsonl:2:1: expected a JSON object ('{') or string, found an array", "fill-mask");
+        CliRun.AssertOneLineError(CliRun.InProcess("fill-mask", "--model", s_zip, "--input", files.Write("body.jsonl", "{\"body\": \"a <mask>\"}\n")),
+            "column 'text' not found", "fill-mask");
+        CliRun.AssertOneLineError(CliRun.InProcess("fill-mask", "--model", s_zip, "--input", files.Write("nomask.txt", "a <mask>\nno mask here\n")),
+            "nomask.txt row 2 has no <mask>: \"no mask here\"", "fill-mask");
+        string blocks = files.PathOf("blocks.parquet");
+        MlNetMlm.DataCatalogExtensions.SaveAsParquet(ml.Data, ml.Data.LoadFromEnumerable(new[] { new BlockRow { Ids = [0, 5, 2] } }), blocks);
+        CliRun.AssertOneLineError(CliRun.InProcess("fill-mask", "--model", s_zip, "--input", blocks), "holds prepared blocks", "fill-mask");
+        CliRun.AssertOneLineError(CliRun.InProcess("fill-mask", "--model", s_zip, "--input", files.Write("x.bin", "a <mask>\n")), "the extension does not say the format", "fill-mask");
+        CliRun.AssertOneLineError(CliRun.InProcess("fill-mask", "--model", s_zip, "--text-column", "body", "a <mask>"), "give --input FILE", "mlnet-mlm fill-mask");
+    }
+
+    /// <summary>fill-mask --input follows train's UTF-8 rule: invalid bytes are refused with file:line:column, not read as U+FFFD.</summary>
     [TestMethod]
     public void FillMaskInputRefusesInvalidUtf8LikeTrain()
     {
@@ -385,7 +443,7 @@ public sealed partial class CliCommandTests
         File.WriteAllBytes(input, [.. "\"The sun is a <mask>.\"\n"u8, .. "\"caf"u8, 0xE9, .. " <mask>\"\n"u8]);
         var result = CliRun.InProcess("fill-mask", "--model", s_zip, "--input", input);
         Assert.AreEqual(1, result.ExitCode, result.ToString());
-        StringAssert.Contains(result.Error, $"{input}:2: the line is not valid UTF-8");
+        StringAssert.Contains(result.Error, $"{input}:2:5: the line is not valid UTF-8"); // the library's rule, train's words: file:line:column
         string data = files.PathOf("data.jsonl");
         File.WriteAllBytes(data, [.. "{\"text\": \"The sun is a star.\"}\n"u8, .. "{\"text\": \"caf"u8, 0xE9, .. "\"}\n"u8]);
         var train = CliRun.InProcess("train", "--data", data, "--size", "tiny", "--output", files.PathOf("t"), "--eval-fraction", "0");

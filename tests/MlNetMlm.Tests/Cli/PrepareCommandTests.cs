@@ -55,6 +55,29 @@ public sealed class PrepareCommandTests
         CollectionAssert.AreEqual(outputs[0], outputs[2]);
     }
 
+    /// <summary>The commands that read data through TextData (prepare, train, evaluate, fill-mask) take bare JSON strings as texts.</summary>
+    [TestMethod]
+    public void BareJsonStringsAreTextsLikeTheLinesOfATextFile()
+    {
+        using var temp = new TempFiles();
+        string[] texts = ["The sun is a star at the centre of our solar system.", "A comet is a ball of ice and dust that orbits the sun.", "Our galaxy is a spiral of stars, gas and dust."];
+        var outputs = new List<byte[]>();
+        foreach (var (name, content) in new[]
+        {
+            ("texts.txt", string.Join("\n", texts) + "\n"),
+            ("texts.jsonl", string.Concat(texts.Select((t, i) => i == 1 ? $"{{\"text\": \"{t}\"}}\n" : $"\"{t}\"\n"))),
+            ("texts.json", "[" + string.Join(", ", texts.Select(t => $"\"{t}\"")) + "]"),
+        })
+        {
+            string output = temp.PathOf(name + ".blocks.parquet");
+            var run = CliRun.InProcess("prepare", "--data", temp.Write(name, content), "--block-size", "8", "--output", output);
+            Assert.AreEqual(0, run.ExitCode, run.ToString());
+            outputs.Add(File.ReadAllBytes(output));
+        }
+        CollectionAssert.AreEqual(outputs[0], outputs[1], "JSON Lines of strings and objects");
+        CollectionAssert.AreEqual(outputs[0], outputs[2], "a JSON array of strings");
+    }
+
     [TestMethod]
     public void BadInputsGiveOneLineAndWriteNothing()
     {

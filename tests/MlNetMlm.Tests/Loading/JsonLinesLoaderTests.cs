@@ -91,6 +91,60 @@ public sealed class JsonLinesLoaderTests
     }
 
     [TestMethod]
+    public void BareStringRecordsAreRowsOfTheNamedTextColumnWhenAsked()
+    {
+        using var temp = new TempFiles();
+        string path = temp.Write("texts.jsonl", "\"one \\u00e9\"\n\n{\"text\": \"two\", \"id\": 2}\n  \"three\"\n");
+        var ml = new MLContext(seed: 1);
+        var asked = new JsonLinesOptions { BareStringColumn = "text" };
+
+        // Inferred: the strings make (or join) the text column; an object's other fields stay columns, missing for strings.
+        var data = ml.Data.LoadFromJsonLines(path, asked);
+        CollectionAssert.AreEqual(new[] { "text", "id" }, data.Schema.Select(c => c.Name).ToArray());
+        CollectionAssert.AreEqual(new[] { "one é", "two", "three" }, data.GetColumn<string>("text").ToArray());
+        CollectionAssert.AreEqual(new[] { float.NaN, 2f, float.NaN }, data.GetColumn<float>("id").ToArray());
+
+        // Given columns, and the same records as the elements of a JSON array.
+        var given = new JsonLinesOptions { BareStringColumn = "text", Columns = [new JsonColumn("text", JsonColumnKind.Text)] };
+        CollectionAssert.AreEqual(new[] { "one é", "two", "three" }, ml.Data.LoadFromJsonLines(path, given).GetColumn<string>("text").ToArray());
+        string array = temp.Write("texts.json", "[\"one\",\n {\"text\": \"two\"}, \"three\"]");
+        CollectionAssert.AreEqual(new[] { "one", "two", "three" }, ml.Data.LoadFromJsonLines(array, asked).GetColumn<string>("text").ToArray());
+
+        // Not asked: a string is not a row, as before.
+        var plain = Assert.ThrowsExactly<JsonLinesFormatException>(() => ml.Data.LoadFromJsonLines(path));
+        StringAssert.StartsWith(plain.Message, $"{path}:1:1: expected a JSON object ('{{'), found a string");
+    }
+
+    [TestMethod]
+    public void BareStringErrorsNameFileLineAndColumn()
+    {
+        using var temp = new TempFiles();
+        var ml = new MLContext(seed: 1);
+        var asked = new JsonLinesOptions { BareStringColumn = "text" };
+        string Fails(string name, string text, JsonLinesOptions options)
+        {
+            string path = temp.Write(name, text);
+            var e = Assert.ThrowsExactly<JsonLinesFormatException>(() =>
+            {
+                var data = ml.Data.LoadFromJsonLines(path, options);
+                using var cursor = data.GetRowCursor(data.Schema);
+                while (cursor.MoveNext()) { }
+            });
+            return e.Message[(path.Length + 1)..];
+        }
+        StringAssert.StartsWith(Fails("array.jsonl", "\"ok\"\n  [1, 2]\n", asked), "2:3: expected a JSON object ('{') or string, found an array");
+        StringAssert.StartsWith(Fails("after.jsonl", "\"ok\"\n\"a\" \"b\"\n", asked), "2:5: ");
+        StringAssert.StartsWith(Fails("cut.jsonl", "\"ok\"\n\"not closed\n", asked), "2:");
+        StringAssert.StartsWith(Fails("kind.jsonl", "{\"text\": [\"a\"]}\n\"b\"\n", asked), "2:1: field 'text' is a string here but an array of strings at ");
+        // Read past the inferred rows: the columns were inferred without a text column, so the string has nowhere to go.
+        var late = new JsonLinesOptions { BareStringColumn = "text", InferenceRows = 1 };
+        StringAssert.StartsWith(Fails("late.jsonl", "{\"id\": 1}\n\"b\"\n", late), "2:1: a bare JSON string, but there is no text column 'text' to hold it");
+        var e = Assert.ThrowsExactly<ArgumentException>(() => ml.Data.LoadFromJsonLines(temp.Write("x.jsonl", "\"a\"\n"),
+            new JsonLinesOptions { BareStringColumn = "text", Columns = [new JsonColumn("text", JsonColumnKind.TextVector)] }));
+        StringAssert.Contains(e.Message, "BareStringColumn 'text' must be one of Columns, of kind Text");
+    }
+
+    [TestMethod]
     public void ValueNotFittingTheInferredSchemaNamesLineAndColumn()
     {
         using var temp = new TempFiles();

@@ -110,6 +110,25 @@ public sealed class ParquetLoaderTests
         Assert.AreEqual($"{{\"n\":\"10000\",\"ids\":\"{rows.Sum(r => r.Ids.Length)}\",\"top\":\"{rows.Max(r => r.Name)}\",\"t\":\"INTEGER[]\"}}", duck.Single());
     }
 
+    /// <summary>A save that fails part way (a bad line far into the data) leaves the earlier file as it was and no temporary file.</summary>
+    [TestMethod]
+    public void AFailedSaveKeepsTheEarlierFileAndLeavesNoTemporaryFile()
+    {
+        using var temp = new TempFiles();
+        var ml = new MLContext(seed: 1);
+        string path = temp.PathOf("out.parquet");
+        ml.Data.SaveAsParquet(ml.Data.LoadFromEnumerable(new[] { new Row { Name = "earlier" } }), path);
+        var earlier = File.ReadAllBytes(path);
+        var lines = Enumerable.Range(0, 20_000).Select(i => $"{{\"name\": \"row {i}\"}}").ToList();
+        lines[15_000] = "{\"name\": 5}";
+        string bad = temp.Write("bad.jsonl", string.Join("\n", lines) + "\n");
+        var data = ml.Data.LoadFromJsonLines(bad, new JsonLinesOptions { Columns = [new JsonColumn("name", JsonColumnKind.Text)] });
+        var e = Assert.ThrowsExactly<JsonLinesFormatException>(() => ml.Data.SaveAsParquet(data, path));
+        StringAssert.StartsWith(e.Message, $"{bad}:15001:");
+        CollectionAssert.AreEqual(earlier, File.ReadAllBytes(path), "the earlier file is untouched");
+        CollectionAssert.AreEquivalent(new[] { "bad.jsonl", "out.parquet" }, Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName).ToArray(), "no temporary file is left");
+    }
+
     private sealed class Row
     {
         [ColumnName("name")] public string Name { get; set; } = "";

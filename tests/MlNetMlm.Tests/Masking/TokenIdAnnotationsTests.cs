@@ -108,6 +108,68 @@ public sealed class TokenIdAnnotationsTests
         StringAssert.Contains(e2.Message, "MaskTokenId is 7 in this fitted MaskTokens but 50261 in the annotations");
     }
 
+    private sealed class TextRow
+    {
+        [ColumnName("text")] public string Text { get; set; } = "";
+    }
+
+    /// <summary>A small byte-level tokenizer whose &lt;pad&gt; is id 10, not roberta-base's 1.</summary>
+    private static RobertaTokenizer PadAtTen()
+    {
+        var vocab = """{"<s>":0,"</s>":1,"<unk>":2,"a":3,"b":4,"ab":5,"Ġa":6,"Ġ":7,"Ġb":8,"<mask>":9,"<pad>":10}"""u8.ToArray();
+        var merges = "#version: 0.2\na b\nĠ a\nĠ b\n"u8.ToArray();
+        return RobertaTokenizer.FromStreams(new MemoryStream(vocab), new MemoryStream(merges));
+    }
+
+    [TestMethod]
+    public void LineByLinePadsWithTheColumnsPadIdAndAnExplicitOneMustAgree()
+    {
+        var ml = new MLContext(seed: 1);
+        var tokenizer = PadAtTen();
+        Assert.AreEqual(10, tokenizer.PadId);
+        var text = ml.Data.LoadFromEnumerable(new[] { "ab a", "a b ab a b", "b" }.Select(t => new TextRow { Text = t }));
+        var tokenized = ml.Transforms.Text.TokenizeRoberta(tokenizer: tokenizer).Fit(text).Transform(text);
+        var lineByLine = new GroupTextsOptions { Mode = GroupTextsMode.LineByLine, BlockSize = 8 };
+
+        var fitted = ml.Transforms.GroupTexts(lineByLine).Fit(tokenized);
+        Assert.AreEqual(10, fitted.PadTokenId, "unset: the column's (its tokenizer's) <pad>");
+        var blocks = TokenIds.Read(fitted.Transform(tokenized), "input_ids");
+        var masks = TokenIds.Read(fitted.Transform(tokenized), "attention_mask");
+        for (int r = 0; r < blocks.Count; r++)
+            for (int i = 0; i < 8; i++)
+                if (masks[r][i] == 0) Assert.AreEqual(10, blocks[r][i], $"row {r}, position {i} is padding");
+        Assert.IsTrue(masks.Any(m => m.Contains(0)), "some rows are padded");
+
+        // Set and equal: fine; set and different: an error naming both.
+        Assert.AreEqual(10, ml.Transforms.GroupTexts(new GroupTextsOptions { Mode = GroupTextsMode.LineByLine, BlockSize = 8, PadTokenId = 10 }).Fit(tokenized).PadTokenId);
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Transforms.GroupTexts(new GroupTextsOptions { Mode = GroupTextsMode.LineByLine, BlockSize = 8, PadTokenId = 1 }).Fit(tokenized));
+        StringAssert.Contains(e.Message, "GroupTexts: the token ids of column 'input_ids'");
+        StringAssert.Contains(e.Message, "PadTokenId is 1 in the GroupTexts options but 10 in the annotations");
+
+        // Ids without annotations keep the documented default, or the id set.
+        var plain = TokenIds.Load(ml, [[0, 5, 2]]);
+        Assert.AreEqual(1, ml.Transforms.GroupTexts(lineByLine).Fit(plain).PadTokenId);
+        Assert.AreEqual(7, ml.Transforms.GroupTexts(new GroupTextsOptions { Mode = GroupTextsMode.LineByLine, BlockSize = 8, PadTokenId = 7 }).Fit(plain).PadTokenId);
+
+        // The fitted transformer given another tokenizer's column says so.
+        var other = ml.Transforms.Text.TokenizeRoberta().Fit(text).Transform(text);
+        var e2 = Assert.ThrowsExactly<InvalidOperationException>(() => fitted.Transform(other));
+        StringAssert.Contains(e2.Message, "PadTokenId is 10 in this fitted GroupTexts but 1 in the annotations");
+
+        // The fitted id is what the zip keeps.
+        string path = Path.Combine(Path.GetTempPath(), $"pad-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(fitted, tokenized.Schema, path);
+            var loaded = (GroupTextsTransformer)new MLContext(seed: 2).Model.Load(path, out _);
+            Assert.AreEqual(10, loaded.PadTokenId);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [TestMethod]
     public void BothMaskTokensOverloadsTakeTheirParametersInTheSameOrder()
     {
