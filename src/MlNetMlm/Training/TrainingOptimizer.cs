@@ -10,7 +10,7 @@ namespace MlNetMlm.Training;
 /// LayerNorm weights), stepped over flat buffers: at construction every parameter of a group becomes a
 /// view into one contiguous tensor, and so do its gradient and its two moment estimates. A step is
 /// then a handful of element-wise operations per group instead of per parameter (about 100 for
-/// distilroberta), with no temporary tensors, and clipping takes one norm over the flat gradients.
+/// distilroberta), and clipping takes one norm over the flat gradients.
 /// TorchSharp's <see cref="AdamW"/> object still holds the options and the per-parameter state (as
 /// views), so <c>optimizer.bin</c> keeps TorchSharp's format and older checkpoints resume.
 /// </summary>
@@ -62,22 +62,21 @@ internal sealed class TrainingOptimizer : IDisposable
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        if (maxGradNorm > 0) ClipGradients(maxGradNorm);
+        double scale = maxGradNorm > 0 ? ClipScale(maxGradNorm) : 1.0;
         foreach (var group in _groups)
         {
             group.Settings.LearningRate = learningRate;
-            group.Step(learningRate);
+            group.Step(learningRate, scale);
             group.Gradients.zero_();
         }
     }
 
-    /// <summary>Scales all gradients by min(1, max / (‖g‖ + 1e-6)), ‖g‖ the 2-norm over every parameter.</summary>
-    private void ClipGradients(double maxGradNorm)
+    /// <summary>min(1, max / (‖g‖ + 1e-6)), ‖g‖ the 2-norm over every parameter: the factor clipping scales the gradient by.</summary>
+    private double ClipScale(double maxGradNorm)
     {
         double total = stack(_groups.Select(g => g.Gradients.norm()).ToArray()).norm().item<float>();
         double factor = maxGradNorm / (total + 1e-6);
-        if (factor < 1)
-            foreach (var group in _groups) group.Gradients.mul_(factor);
+        return factor < 1 ? factor : 1.0;
     }
 
     public void Dispose()
@@ -127,22 +126,28 @@ internal sealed class TrainingOptimizer : IDisposable
             }
         }
 
-        /// <summary>TorchSharp's AdamW update, element-wise over the whole group at once; leaves the gradient buffer to be zeroed.</summary>
-        public void Step(double lr)
+        /// <summary>
+        /// AdamW's update (as TorchSharp's and PyTorch's) on the gradient times <paramref name="scale"/>, element-wise
+        /// over the whole group. The step is bound by memory traffic (each operation is one pass over every
+        /// parameter), so it is written to take few passes: the clipping scale enters the moment updates instead of a
+        /// pass of its own, and the bias corrections are folded into the scalars. Leaves the gradient buffer to be zeroed.
+        /// </summary>
+        public void Step(double lr, double scale)
         {
             var o = Settings.Options;
             double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value, eps = o.eps!.Value, decay = o.weight_decay!.Value;
             long step = _states[0].step + 1;                          // every parameter has a gradient buffer, so one count
             foreach (var s in _states) s.step = step;
             double correction1 = 1 - Math.Pow(beta1, step);
-            double correction2 = 1 - Math.Pow(beta2, step);
+            double rootCorrection2 = Math.Sqrt(1 - Math.Pow(beta2, step));
             if (decay != 0) _values.mul_(1 - lr * decay);
-            _expAvg.mul_(beta1).add_(Gradients, alpha: 1 - beta1);
-            _expAvgSq.mul_(beta2).addcmul_(Gradients, Gradients, value: 1 - beta2);
-            // The gradient is spent once the moments have it: its buffer holds the denominator (no fourth buffer),
-            // and the caller zeroes it for the next step.
-            var denominator = Gradients.copy_(_expAvgSq).sqrt_().div_(Math.Sqrt(correction2)).add_(eps);
-            _values.addcdiv_(_expAvg, denominator, value: -lr / correction1);
+            if (scale == 1.0) _expAvg.lerp_(Gradients, 1 - beta1);   // m + (1-β1)(g - m): one pass instead of two
+            else _expAvg.mul_(beta1).add_(Gradients, alpha: (1 - beta1) * scale);
+            _expAvgSq.mul_(beta2).addcmul_(Gradients, Gradients, value: (1 - beta2) * scale * scale);
+            // lr/c1 · m / (√v/√c2 + ε) = (lr·√c2/c1) · m / (√v + ε·√c2): the same update with a pass fewer. The
+            // gradient is spent once the moments have it, so its buffer holds the denominator (no fourth buffer).
+            var denominator = Gradients.copy_(_expAvgSq).sqrt_().add_(eps * rootCorrection2);
+            _values.addcdiv_(_expAvg, denominator, value: -lr * rootCorrection2 / correction1);
         }
 
         public void Dispose()
