@@ -11,8 +11,9 @@ namespace MlNetMlm.Interop;
 /// the kernel zeroing those pages: about a fifth of a bf16 step's CPU time in a profile
 /// (<c>perf record</c> of <c>bench train</c>, see bench/README.md). Inside a scope, large blocks come from
 /// the heap and freed memory stays there for the next step; when the last scope ends, glibc's limits are
-/// put back and the memory is returned (<c>malloc_trim</c>). Elsewhere than glibc (Windows, macOS, musl)
-/// this does nothing.
+/// put back and the memory is returned (<c>malloc_trim</c>). This holds fully on the process's main thread
+/// (the CLI, a console app's <c>Main</c>); a thread with an arena of its own still gets blocks over 64 MiB
+/// mapped, so there only the smaller ones are kept. Elsewhere than glibc (Windows, macOS, musl) this does nothing.
 /// </summary>
 internal static partial class NativeHeap
 {
