@@ -18,6 +18,9 @@ internal sealed class TrainingOptimizer : IDisposable
 {
     private readonly Group[] _groups;
 
+    /// <summary>Whether CPU groups take the fused pass (<see cref="FusedAdamW"/>); off only in tests comparing the two paths.</summary>
+    internal static bool UseFusedCpuStep { get; set; } = true;
+
     /// <summary>TorchSharp's optimizer object: options, step counts and moments (for checkpoints).</summary>
     public AdamW Optimizer { get; }
 
@@ -67,7 +70,6 @@ internal sealed class TrainingOptimizer : IDisposable
         {
             group.Settings.LearningRate = learningRate;
             group.Step(learningRate, scale);
-            group.Gradients.zero_();
         }
     }
 
@@ -128,9 +130,9 @@ internal sealed class TrainingOptimizer : IDisposable
 
         /// <summary>
         /// AdamW's update (as TorchSharp's and PyTorch's) on the gradient times <paramref name="scale"/>, element-wise
-        /// over the whole group. The step is bound by memory traffic (each operation is one pass over every
-        /// parameter), so it is written to take few passes: the clipping scale enters the moment updates instead of a
-        /// pass of its own, and the bias corrections are folded into the scalars. Leaves the gradient buffer to be zeroed.
+        /// over the whole group, then the gradient buffer is zeroed for the next backward pass. On the CPU one fused
+        /// pass (<see cref="FusedAdamW"/>); elsewhere torch operations, arranged to take few passes: the clipping
+        /// scale enters the moment updates and the bias corrections are folded into the scalars.
         /// </summary>
         public void Step(double lr, double scale)
         {
@@ -140,15 +142,35 @@ internal sealed class TrainingOptimizer : IDisposable
             foreach (var s in _states) s.step = step;
             double correction1 = 1 - Math.Pow(beta1, step);
             double rootCorrection2 = Math.Sqrt(1 - Math.Pow(beta2, step));
+            // lr/c1 · m / (√v/√c2 + ε) = (lr·√c2/c1) · m / (√v + ε·√c2).
+            double stepSize = lr * rootCorrection2 / correction1, epsilon = eps * rootCorrection2;
+            if (FusedOnCpu)
+            {
+                var scalars = new FusedAdamW.Scalars((float)(1 - lr * decay), (float)beta1, (float)((1 - beta1) * scale),
+                    (float)beta2, (float)((1 - beta2) * scale * scale), (float)epsilon, (float)stepSize);
+                unsafe
+                {
+                    fixed (byte* p = _values.bytes, g = Gradients.bytes, m = _expAvg.bytes, v = _expAvgSq.bytes)
+                        FusedAdamW.Step((float*)p, (float*)g, (float*)m, (float*)v, _values.numel(), scalars);
+                }
+                return;
+            }
             if (decay != 0) _values.mul_(1 - lr * decay);
             if (scale == 1.0) _expAvg.lerp_(Gradients, 1 - beta1);   // m + (1-β1)(g - m): one pass instead of two
             else _expAvg.mul_(beta1).add_(Gradients, alpha: (1 - beta1) * scale);
             _expAvgSq.mul_(beta2).addcmul_(Gradients, Gradients, value: (1 - beta2) * scale * scale);
-            // lr/c1 · m / (√v/√c2 + ε) = (lr·√c2/c1) · m / (√v + ε·√c2): the same update with a pass fewer. The
-            // gradient is spent once the moments have it, so its buffer holds the denominator (no fourth buffer).
-            var denominator = Gradients.copy_(_expAvgSq).sqrt_().add_(eps * rootCorrection2);
-            _values.addcdiv_(_expAvg, denominator, value: -lr * rootCorrection2 / correction1);
+            // The gradient is spent once the moments have it, so its buffer holds the denominator (no fourth buffer).
+            var denominator = Gradients.copy_(_expAvgSq).sqrt_().add_(epsilon);
+            _values.addcdiv_(_expAvg, denominator, value: -stepSize);
+            Gradients.zero_();
         }
+
+        /// <summary>
+        /// The fused CPU pass applies: float32 buffers in main memory, each addressable as one span (under 2 GiB;
+        /// a larger group takes the torch operations). Tests turn it off to check the two paths agree.
+        /// </summary>
+        private bool FusedOnCpu => UseFusedCpuStep && _values.device_type == DeviceType.CPU && _values.dtype == ScalarType.Float32
+            && _values.numel() * sizeof(float) <= int.MaxValue;
 
         public void Dispose()
         {
