@@ -25,6 +25,12 @@ internal static partial class NativeHeap
     private static int s_depth;
     private static bool? s_available;
 
+    /// <summary>Whether a scope is open (for tests: a run that ends, however it ends, must close its scope).</summary>
+    internal static bool Retaining
+    {
+        get { lock (Gate) return s_depth > 0; }
+    }
+
     /// <summary>Retains freed native memory until the returned scope is disposed (scopes nest; thread-safe).</summary>
     public static IDisposable RetainFreedMemory()
     {

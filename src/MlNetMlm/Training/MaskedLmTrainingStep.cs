@@ -24,6 +24,7 @@ public sealed class MaskedLmTrainingStep : IDisposable
     private readonly MaskedLmTrainerOptions _options;
     private readonly Device _device;
     private readonly IDisposable _heap;
+    private bool _disposed;
     private long _forward, _backward, _optimizer; // stopwatch ticks of the step under way
 
     /// <summary>Sets up the optimizer over <paramref name="model"/>'s parameters (put the model on its device first).</summary>
@@ -103,6 +104,8 @@ public sealed class MaskedLmTrainingStep : IDisposable
     /// <summary>Frees the optimizer's state and flat buffers (the model keeps its weights) and returns retained native memory.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         Optimizer.Dispose();
         _heap.Dispose();
     }

@@ -18,23 +18,27 @@ public sealed class NativeHeapTests
         if (!OperatingSystem.IsLinux() || !IsGlibc())
             Assert.Inconclusive("glibc's malloc is not this process's allocator: the scope does nothing here.");
         TorchRuntime.EnsureLoaded();
-        long MappedWith(Func<IDisposable?> scope)
+        // Outside a scope: a block larger than every free chunk of the heap (earlier tests leave some behind, and
+        // malloc reuses them before mapping anything) and above the largest mmap threshold glibc allows (32 MiB).
+        // Inside: 48 MiB, which a thread other than the main one can take from its arena's heap (64 MiB heaps;
+        // larger blocks are always mapped there).
+        long MappedWith(Func<IDisposable?> scope, bool inside)
         {
             using var s = scope();
-            long before = MallInfo().hblks;
-            // 48 MiB: above the largest mmap threshold glibc allows (32 MiB), below the heap size of the arena a
-            // thread other than the main one allocates from (64 MiB; larger blocks are always mapped there).
-            using var big = empty(48L << 20, ScalarType.Byte);
-            return MallInfo().hblks - before;
+            var before = MallInfo();
+            long bytes = inside ? 48L << 20 : Math.Max(48L << 20, before.FreeBytes + (8L << 20));
+            using var big = empty(bytes, ScalarType.Byte);
+            return MallInfo().MappedBlocks - before.MappedBlocks;
         }
-        Assert.AreEqual(1, MappedWith(() => null), "outside a scope a 48 MiB tensor is mapped on its own");
-        Assert.AreEqual(0, MappedWith(NativeHeap.RetainFreedMemory), "inside the scope it comes from the heap");
+        Assert.AreEqual(1, MappedWith(() => null, inside: false), "outside a scope a large tensor is mapped on its own");
+        Assert.AreEqual(0, MappedWith(NativeHeap.RetainFreedMemory, inside: true), "inside the scope it comes from the heap");
         using (NativeHeap.RetainFreedMemory())
         {
-            Assert.AreEqual(0, MappedWith(NativeHeap.RetainFreedMemory), "scopes nest: an inner scope's end keeps the outer one's setting");
-            Assert.AreEqual(0, MappedWith(() => null));
+            Assert.AreEqual(0, MappedWith(NativeHeap.RetainFreedMemory, inside: true), "scopes nest: an inner scope's end keeps the outer one's setting");
+            Assert.AreEqual(0, MappedWith(() => null, inside: true));
         }
-        Assert.AreEqual(1, MappedWith(() => null), "the last scope's end puts glibc's limits back");
+        Assert.IsFalse(NativeHeap.Retaining);
+        Assert.AreEqual(1, MappedWith(() => null, inside: false), "the last scope's end puts glibc's limits back");
     }
 
     private static bool IsGlibc()
@@ -49,10 +53,11 @@ public sealed class NativeHeapTests
         public nuint arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
     }
 
-    private static (long hblks, long hblkhd) MallInfo()
+    /// <summary>Blocks mapped on their own, and the free bytes in the heaps (every arena).</summary>
+    private static (long MappedBlocks, long FreeBytes) MallInfo()
     {
         var info = MallInfo2Native();
-        return ((long)info.hblks, (long)info.hblkhd);
+        return ((long)info.hblks, (long)info.fordblks);
     }
 
     [DllImport("libc", EntryPoint = "mallinfo2")]
