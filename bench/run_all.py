@@ -25,7 +25,7 @@ WORK = os.path.join(HERE, '.peers', 'work')  # git-ignored scratch: ids files, t
 TORCH_PY = '/usr/bin/python3'  # Debian's python, where python3-torch lives
 RAW = []
 REPLAY = []  # with --replay: saved runs answered in order instead of running the commands again
-DEFAULT_ONLY = 'tokenizer,prep,train,fillmask,parquet,trainmem,bf16,product'
+DEFAULT_ONLY = 'tokenizer,prep,train,fillmask,parquet,trainmem,bf16,product,converge'
 
 
 def run(cmd, env=None):
@@ -261,8 +261,8 @@ def bf16_bench(a):
     return out
 
 
-def product_bench(a):
-    """`mlnet-mlm train` as a user runs it (SOTU corpus, a distilroberta-shaped checkpoint) against PyTorch eager doing as many steps."""
+def distilroberta_checkpoint():
+    """A distilroberta-shaped random checkpoint with roberta-base's tokenizer files (written once; nothing downloaded)."""
     ckpt = os.path.join(WORK, 'distilroberta-random')
     if REPLAY:
         if 'save-checkpoint' in REPLAY[0]['command']:
@@ -272,27 +272,39 @@ def product_bench(a):
             run([TORCH_PY, os.path.join(HERE, 'peers', 'torch_bench.py'), 'save-checkpoint', '--dir', ckpt])  # random init, nothing downloaded
         for name in ('vocab.json', 'merges.txt'):
             shutil.copyfile(os.path.join(SHARED, 'roberta-base', name), os.path.join(ckpt, name))
+    return ckpt
+
+
+def train_cli(ckpt, name, steps, flags):
+    """`mlnet-mlm train` on the SOTU corpus from ckpt, as a user runs it: its final summary, metrics.json and peak RSS."""
+    if REPLAY:  # --replay answers this run from the saved ones, like run()
+        saved = REPLAY.pop(0)
+        RAW.append(saved)
+        return saved['result']
     corpus = os.path.join(SHARED, 'corpora', 'sotu-eli5-shaped.jsonl')
+    out_dir = os.path.join(WORK, name)
+    cmd = [CLI, 'train', '--data', rel(corpus), '--text-column', 'answers.text', '--model', rel(ckpt), '--output', rel(out_dir),
+           '--overwrite', '--max-steps', str(steps), '--batch-size', '8', '--block-size', '128',
+           '--save-steps', '0', '--logging-steps', str(steps)] + flags
+    print('  $ ' + ' '.join(cmd), file=sys.stderr, flush=True)
+    res = subprocess.run(['/usr/bin/time', '-f', 'maxrss_kib=%M'] + cmd, check=True, capture_output=True, text=True, cwd=REPO)
+    summary = [l for l in res.stdout.splitlines() if l.startswith('Trained ')][-1]
+    with open(os.path.join(out_dir, 'metrics.json')) as f:
+        m = json.load(f)
+    rss = int([l for l in res.stderr.splitlines() if l.startswith('maxrss_kib=')][-1].split('=')[1]) * 1024
+    result = dict(summary=summary, tokens_per_second=m['tokens_per_second'], train_seconds=m['train_seconds'], peak_rss_bytes=rss,
+                  evaluations=m.get('evaluations', []))
+    RAW.append({'command': cmd, 'result': result})
+    return result
+
+
+def product_bench(a):
+    """`mlnet-mlm train` as a user runs it (SOTU corpus, a distilroberta-shaped checkpoint) against PyTorch eager doing as many steps."""
+    ckpt = distilroberta_checkpoint()
     steps = a.product_steps
 
     def ours(flag):
-        if REPLAY:  # --replay answers this run from the saved ones, like run()
-            saved = REPLAY.pop(0)
-            RAW.append(saved)
-            return saved['result']
-        out_dir = os.path.join(WORK, 'product-' + (flag or 'fp32').strip('-'))
-        cmd = [CLI, 'train', '--data', rel(corpus), '--text-column', 'answers.text', '--model', rel(ckpt), '--output', rel(out_dir),
-               '--overwrite', '--max-steps', str(steps), '--batch-size', '8', '--block-size', '128', '--eval-fraction', '0',
-               '--save-steps', '0', '--logging-steps', str(steps)] + ([flag] if flag else [])
-        print('  $ ' + ' '.join(cmd), file=sys.stderr, flush=True)
-        res = subprocess.run(['/usr/bin/time', '-f', 'maxrss_kib=%M'] + cmd, check=True, capture_output=True, text=True, cwd=REPO)
-        summary = [l for l in res.stdout.splitlines() if l.startswith('Trained ')][-1]
-        with open(os.path.join(out_dir, 'metrics.json')) as f:
-            m = json.load(f)
-        rss = int([l for l in res.stderr.splitlines() if l.startswith('maxrss_kib=')][-1].split('=')[1]) * 1024
-        result = dict(summary=summary, tokens_per_second=m['tokens_per_second'], train_seconds=m['train_seconds'], peak_rss_bytes=rss)
-        RAW.append({'command': cmd, 'result': result})
-        return result
+        return train_cli(ckpt, 'product-' + (flag or 'fp32').strip('-'), steps, ['--eval-fraction', '0'] + ([flag] if flag else []))
 
     rounds = []
     for _ in range(a.rounds):
@@ -304,6 +316,17 @@ def product_bench(a):
     return dict(rounds=rounds, steps=steps, tps={k: med([r[k]['tokens_per_second'] for r in rounds]) for k in ('ours_bf16', 'ours_fp32', 'torch_dense')},
                 rss={k: med([r[k]['peak_rss_bytes'] for r in rounds]) for k in ('ours_bf16', 'ours_fp32')},
                 bf16_vs_torch=ratio('ours_bf16', 'torch_dense'), fp32_vs_torch=ratio('ours_fp32', 'torch_dense'))
+
+
+def converge_bench(a):
+    """bf16 against fp32 fine-tuning of the same checkpoint on the same blocks: evaluation perplexity after the same steps."""
+    ckpt = distilroberta_checkpoint()
+    steps = a.converge_steps
+    flags = ['--eval-fraction', '0.05', '--max-eval-samples', '64', '--seed', '7']
+    r = dict(bf16=train_cli(ckpt, 'converge-bf16', steps, flags + ['--bf16']), fp32=train_cli(ckpt, 'converge-fp32', steps, flags))
+    ppl = {k: v['evaluations'][-1]['perplexity'] for k, v in r.items()}
+    first = r['fp32']['evaluations'][0]['perplexity']
+    return dict(steps=steps, ppl=ppl, initial=first, ratio=ppl['bf16'] / ppl['fp32'])
 
 
 def machine():
@@ -324,7 +347,8 @@ def table(a, results):
     header = (f'Measured {now} on `nproc` = {nproc}, CPU "{cpu}", {platform.system()} {platform.release()}; '
               f'load average at the end {load:.1f} (shared machine); {a.rounds} round(s), each ratio taken inside a round, median over rounds. '
               f'Command: `bash bench/run-all.sh --rounds {a.rounds} --steps {a.steps}' + (f' --warmup-steps {a.warmup_steps}' if a.warmup_steps != 2 else '')
-              + (f' --product-steps {a.product_steps}' if 'product' in a.only.split(',') else '') + (f' --only {a.only}' if a.only != DEFAULT_ONLY else '') + '`.')
+              + (f' --product-steps {a.product_steps}' if 'product' in a.only.split(',') else '')
+              + (f' --converge-steps {a.converge_steps}' if 'converge' in a.only.split(',') and a.converge_steps != 64 else '') + (f' --only {a.only}' if a.only != DEFAULT_ONLY else '') + '`.')
     if a.replay:
         header = f'{a.measured} Table recomputed on {now} from the saved runs: `python3 bench/run_all.py --replay bench/results/latest.json`.'
     a.header = header
@@ -366,7 +390,7 @@ def table(a, results):
         L.append(f"| 6 | training step, distilroberta, 8×128, {a.threads} threads: ours bf16 (sparse head) vs PyTorch fp32 eager with HF's dense head | {g('ours_bf16')} | {g('torch_dense')} | **{b['vs_torch_fp32_dense']:.2f}×** | ≥ 3.0× |")
         L.append(f"| 6 | same, ours bf16 vs PyTorch with the same bf16 recipe by hand (bf16 products, fp32 master weights, sparse head: same work; OMP_WAIT_POLICY=PASSIVE as ours) | {g('ours_bf16')} | {g('torch_bf16')} | **{b['vs_torch_bf16']:.2f}×** | ≥ 1.3× |")
         L.append(f"| 6 | same, ours bf16 vs ours fp32 | {g('ours_bf16')} | {g('ours_fp32')} (ours) | **{b['vs_ours_fp32']:.2f}×** | — |")
-        L.append(f"| 6 | bf16 FLOP utilisation vs the bf16 matmul peak measured in the same process | ours {b['ours_bf16']['gflops'] / b['peak_ours']:.0%} of TorchSharp's best {b['peak_ours']:.0f} GFLOP/s | {b['torch_bf16']['gflops'] / b['peak_torch']:.0%} of torch 1.13's best {b['peak_torch']:.0f} GFLOP/s | — | — |")
+        L.append(f"| 6 | bf16 FLOP utilisation vs the bf16 matmul peak measured in the same process | ours {b['ours_bf16']['gflops'] / b['peak_ours']:.0%} of TorchSharp's best {b['peak_ours']:.0f} GFLOP/s | {b['torch_bf16']['gflops'] / b['peak_torch']:.0%} of torch 1.13's best {b['peak_torch']:.0f} GFLOP/s | — | ≥ 70 % |")
         L.append(f"| 6 | peak RSS while training, bf16 vs fp32 (ours) | bf16 {mib(b['ours_bf16']['rss'])} | fp32 {mib(b['ours_fp32']['rss'])} (ours) | bf16 ÷ fp32: **{b['rss_vs_fp32']:.2f}** (lower = bf16 smaller) | ≤ 1.0 |")
         L.append(f"| 6 | fill-mask, batch of 64, ours bf16 vs ours fp32 | {b['fill_bf16']:.1f} sentences/s | {b['fill_fp32']:.1f} sentences/s (ours fp32) | **{b['fill_vs_fp32']:.2f}×** | ≥ 2.0× |")
         L.append(f"| 6 | same, ours bf16 vs PyTorch fp32 (HF pipeline's work, OMP_WAIT_POLICY=PASSIVE) | {b['fill_bf16']:.1f} sentences/s | {b['fill_torch']:.1f} sentences/s | **{b['fill_vs_torch']:.2f}×** | — |")
@@ -374,6 +398,9 @@ def table(a, results):
         p = results['product']
         L.append(f"| 7 | `mlnet-mlm train --bf16` on SOTU (answers.text), distilroberta-shaped random checkpoint, 8×128, {p['steps']} steps, vs PyTorch fp32 eager (HF dense head) doing {p['steps']} steps of the same shape | {p['tps']['ours_bf16']:.0f} tokens/s (final summary line; peak RSS {mib(p['rss']['ours_bf16'])}) | {p['tps']['torch_dense']:.0f} tokens/s | **{p['bf16_vs_torch']:.2f}×** | ≥ 3.0× |")
         L.append(f"| 7 | same, `mlnet-mlm train` fp32 | {p['tps']['ours_fp32']:.0f} tokens/s (peak RSS {mib(p['rss']['ours_fp32'])}) | {p['tps']['torch_dense']:.0f} tokens/s | **{p['fp32_vs_torch']:.2f}×** | — |")
+    if 'converge' in results:
+        c = results['converge']
+        L.append(f"| 8 | convergence: `mlnet-mlm train --bf16` vs fp32, the distilroberta-shaped checkpoint of row 7, {c['steps']} steps on SOTU, evaluation perplexity on 64 held-out blocks (one run each, seed 7) | bf16 {c['ppl']['bf16']:.1f} | fp32 {c['ppl']['fp32']:.1f} (ours; {c['initial']:.0f} before training) | bf16 ÷ fp32: **{c['ratio']:.3f}** | within 3 % |")
     if 'train' in results:
         r = results['train']
         L.append(f"| 5 | peak RSS while training (row 3) | sparse {mib(r['ours_sparse']['rss'])}, dense {mib(r['ours_dense']['rss'])}; growth over measured steps ≤ {mib(max(r['ours_sparse']['growth'], r['ours_dense']['growth']))} | dense {mib(r['torch_dense']['rss'])}, sparse {mib(r['torch_sparse']['rss'])} | ours sparse ÷ PyTorch dense: **{r['rss_ratio']:.2f}** (lower = ours smaller) | — |")
@@ -407,6 +434,7 @@ def main():
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--only', default=DEFAULT_ONLY)
     p.add_argument('--product-steps', type=int, default=10)
+    p.add_argument('--converge-steps', type=int, default=64)
     p.add_argument('--warmup-steps', type=int, default=2)
     p.add_argument('--no-readme', action='store_true')
     p.add_argument('--replay', help='rebuild the table from a saved results file (bench/results/latest.json) instead of running')
@@ -421,7 +449,7 @@ def main():
         sys.exit(f'{SHARED} not found: the corpora and tokenizer files are read from ../shared/data beside the repository.')
     results = {}
     for name, fn in [('tokenizer', tokenizer_bench), ('prep', prep_bench), ('train', train_bench), ('fillmask', fillmask_bench),
-                     ('parquet', parquet_bench), ('trainmem', trainmem_bench), ('bf16', bf16_bench), ('product', product_bench)]:
+                     ('parquet', parquet_bench), ('trainmem', trainmem_bench), ('bf16', bf16_bench), ('product', product_bench), ('converge', converge_bench)]:
         if a.replay and not REPLAY:
             break  # a saved file from before the later comparisons existed
         if name in a.only.split(','):

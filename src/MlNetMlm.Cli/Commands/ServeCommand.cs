@@ -26,7 +26,7 @@ internal static class ServeCommand
         var timeout = new Option<int>("--request-timeout") { Description = "Seconds a request may take before it is answered 504.", DefaultValueFactory = _ => 30 };
         var maxBody = new Option<int>("--max-body-kb") { Description = "Largest request body in KiB (larger: 413).", DefaultValueFactory = _ => 1024 };
         var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N (for a Hugging Face folder)." };
-        // --bf16 (issue 14) belongs here: it would set the service's precision through FillMaskServiceOptions.
+        var bf16 = PrecisionOption.Bf16("Matrix products");
         topK.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--top-k must be at least 1."); });
         maxBatch.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--max-batch must be at least 1."); });
         batchWait.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError("--batch-wait-ms must not be negative."); });
@@ -36,7 +36,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Serve fill-mask over HTTP (Hugging Face Inference API JSON) with a page to try it in a browser.")
         {
-            model, host, port, topK, maxBatch, batchWait, timeout, maxBody, device,
+            model, host, port, topK, maxBatch, batchWait, timeout, maxBody, device, bf16,
         };
         CommandRunner.SetAction(command, cli, p =>
         {
@@ -53,6 +53,7 @@ internal static class ServeCommand
                 TopK = p.GetValue(topK),
                 MaxBatchSize = p.GetValue(maxBatch),
                 BatchWait = TimeSpan.FromMilliseconds(p.GetValue(batchWait)),
+                Precision = PrecisionOption.Resolve(cli, p.GetValue(bf16), p.GetValue(device)),
             };
             return Run(cli, p.GetValue(model)!, p.GetValue(device), options, settings);
         });
@@ -72,7 +73,8 @@ internal static class ServeCommand
         {
             throw new CliException($"cannot listen on {settings.Host}:{settings.Port}: {e.Message}");
         }
-        cli.Output.WriteLine($"serving {settings.ModelName} on {server.Address} (POST / with {{\"inputs\": \"… <mask> …\"}}; open it in a browser to try; Ctrl-C stops)");
+        string precision = options.Precision == Modeling.Precision.BFloat16 ? " in bf16" : "";
+        cli.Output.WriteLine($"serving {settings.ModelName}{precision} on {server.Address} (POST / with {{\"inputs\": \"… <mask> …\"}}; open it in a browser to try; Ctrl-C stops)");
         if (!IPAddress.IsLoopback(settings.Host))
             cli.Output.WriteLine($"note: --host {settings.Host} accepts connections from other machines; there is no authentication.");
         server.WaitForShutdownAsync().GetAwaiter().GetResult();

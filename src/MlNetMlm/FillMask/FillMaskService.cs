@@ -191,7 +191,7 @@ public sealed class FillMaskService : IDisposable
         var first = group[0];
         try
         {
-            var results = Model.FillMask(group.Select(p => p.Text).ToList(), first.TopK, first.Targets);
+            var results = Model.FillMask(group.Select(p => p.Text).ToList(), first.TopK, first.Targets, _options.Precision);
             for (int i = 0; i < group.Count; i++) group[i].Finish(results[i], null);
         }
         catch (ArgumentException) when (group.Count > 1)

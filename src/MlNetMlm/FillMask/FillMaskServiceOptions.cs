@@ -1,3 +1,5 @@
+using MlNetMlm.Modeling;
+
 namespace MlNetMlm.FillMask;
 
 /// <summary>Options of <see cref="FillMaskService"/>.</summary>
@@ -21,7 +23,12 @@ public sealed class FillMaskServiceOptions
     /// <summary>Where <see cref="FillMaskService.Load"/> puts a Hugging Face folder's model: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>; null picks CUDA when available.</summary>
     public string? Device { get; set; }
 
-    // Precision (bf16) belongs here once the library has it, applied in FillMaskService.Load.
+    /// <summary>
+    /// The precision of the model's matrix products: <see cref="Precision.Float32"/> (default) or
+    /// <see cref="Precision.BFloat16"/> (weights cast once and kept; scores stay float32). See
+    /// <see cref="FillMaskOptions.Precision"/>.
+    /// </summary>
+    public Precision Precision { get; set; } = Precision.Float32;
 
     internal FillMaskServiceOptions Validated()
     {

@@ -101,6 +101,12 @@ public sealed class RobertaConfig
         Positive("num_attention_heads", NumAttentionHeads);
         Positive("intermediate_size", IntermediateSize);
         Positive("type_vocab_size", TypeVocabSize);
+        static void Probability(string name, double v)
+        {
+            if (!(v >= 0 && v <= 1)) throw new InvalidDataException($"config.json: {name} must be a probability in [0, 1], got {v}.");
+        }
+        Probability("hidden_dropout_prob", HiddenDropoutProb);
+        Probability("attention_probs_dropout_prob", AttentionProbsDropoutProb);
         if (HiddenSize % NumAttentionHeads != 0)
             throw new InvalidDataException($"config.json: hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}.");
         if (HiddenAct != "gelu")

@@ -86,11 +86,12 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
         var host = _env.Register(Component);
         using var ch = host.Start("Training");
         var options = _options.WithContextSeed(MLNetInternals.HostState.Seed(_env));
-        return new TrainingRun(options, host, ch).Run(input);
+        using var run = new TrainingRun(options, host, ch);
+        return run.Run(input);
     }
 
     /// <summary>One call of <see cref="Fit"/>: the model, the step, the position, and the loop.</summary>
-    private sealed class TrainingRun
+    private sealed class TrainingRun : IDisposable
     {
         private readonly MaskedLmTrainerOptions _o;
         private readonly IHost _host;               // asked between steps whether mlContext.CancelExecution() was called
@@ -123,8 +124,26 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             {
                 throw new InvalidDataException(e.Message + TrainingCheckpoint.IntactHint(resumedFrom, options.CheckpointDirectory), e);
             }
-            _evaluations = new TrainingEvaluations(options, ch, _model, _device, _state, _clock);
-            _checkpoints = new TrainingCheckpoints(options, ch, _model, _tokenizer, _step.Optimizer, _state, _clock, _rng, _resumed);
+            try
+            {
+                _evaluations = new TrainingEvaluations(options, ch, _model, _device, _state, _clock);
+                _checkpoints = new TrainingCheckpoints(options, ch, _model, _tokenizer, _step.Optimizer, _state, _clock, _rng, _resumed);
+            }
+            catch
+            {
+                _step.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// Frees what the run holds besides the model (optimizer buffers, the epoch's block file, the retained native
+        /// memory), also when training stops with an error or is cancelled. Safe to call twice.
+        /// </summary>
+        public void Dispose()
+        {
+            _epochBlocks?.Dispose();
+            _step.Dispose();
         }
 
         /// <summary>The tokenizer (and where it came from), the model, its optimizer step and the position: fresh, or read from the checkpoint resumed.</summary>
@@ -155,21 +174,29 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             if (options.Precision == Precision.BFloat16 && BFloat16Support.Check(_device) is { Faster: false } bf16)
                 ch.Warning($"Precision BFloat16 will not be faster here ({bf16.Reason}); training in bfloat16 anyway.");
             var step = new MaskedLmTrainingStep(model, options);
-            TrainerState state;
-            TrainingRng rng;
-            if (resumedFrom is not null)
+            try
             {
-                state = TrainingCheckpoint.ReadState(resumedFrom);
-                TrainingCheckpoint.LoadOptimizer(resumedFrom, step.Optimizer.Optimizer);
-                rng = TrainingRng.Restored(TrainingCheckpoint.RngBytes(resumedFrom, state));
-                ch.Info($"Resuming from '{resumedFrom}' at step {state.GlobalStep} (epoch {state.Epoch + 1}, batch {state.BatchInEpoch}).");
+                TrainerState state;
+                TrainingRng rng;
+                if (resumedFrom is not null)
+                {
+                    state = TrainingCheckpoint.ReadState(resumedFrom);
+                    TrainingCheckpoint.LoadOptimizer(resumedFrom, step.Optimizer.Optimizer);
+                    rng = TrainingRng.Restored(TrainingCheckpoint.RngBytes(resumedFrom, state));
+                    ch.Info($"Resuming from '{resumedFrom}' at step {state.GlobalStep} (epoch {state.Epoch + 1}, batch {state.BatchInEpoch}).");
+                }
+                else
+                {
+                    state = new TrainerState { Seed = options.Seed };
+                    rng = TrainingRng.Seeded(options.Seed);
+                }
+                return (tokenizer, tokenizerSource, model, step, state, rng);
             }
-            else
+            catch
             {
-                state = new TrainerState { Seed = options.Seed };
-                rng = TrainingRng.Seeded(options.Seed);
+                step.Dispose();                      // a damaged checkpoint: free the optimizer's buffers now
+                throw;
             }
-            return (tokenizer, tokenizerSource, model, step, state, rng);
         }
 
         private static int EpochSeed(int seed, int epoch) => unchecked(seed * 1_000_003 + epoch * 7_919 + 1);
@@ -272,6 +299,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             _ch.Info($"Training done: {_state.GlobalStep} steps in {_state.TrainSeconds:F1} s ({metrics.TokensPerSecond:F0} tokens/s).");
 
             _epochBlocks?.Dispose();
+            _epochBlocks = null;
             _step.Dispose();
             _model.eval();
             return new MaskedLmTransformer(_model, _tokenizer, new FillMaskOptions { TextColumnName = _o.TextColumnName, TopK = _o.TopK, Precision = _o.Precision }, metrics, _device)

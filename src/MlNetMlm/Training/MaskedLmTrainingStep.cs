@@ -23,6 +23,8 @@ public sealed class MaskedLmTrainingStep : IDisposable
     private readonly RobertaForMaskedLM _model;
     private readonly MaskedLmTrainerOptions _options;
     private readonly Device _device;
+    private readonly IDisposable _heap;
+    private bool _disposed;
     private long _forward, _backward, _optimizer; // stopwatch ticks of the step under way
 
     /// <summary>Sets up the optimizer over <paramref name="model"/>'s parameters (put the model on its device first).</summary>
@@ -32,6 +34,8 @@ public sealed class MaskedLmTrainingStep : IDisposable
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _device = model.parameters().First().device;
         Optimizer = new TrainingOptimizer(model, options);
+        // Each step frees and re-allocates the same large tensors: keep the freed memory for the next step.
+        _heap = Interop.NativeHeap.RetainFreedMemory();
     }
 
     internal TrainingOptimizer Optimizer { get; }
@@ -97,8 +101,14 @@ public sealed class MaskedLmTrainingStep : IDisposable
         _forward = _backward = _optimizer = 0;
     }
 
-    /// <summary>Frees the optimizer's state and flat buffers (the model keeps its weights).</summary>
-    public void Dispose() => Optimizer.Dispose();
+    /// <summary>Frees the optimizer's state and flat buffers (the model keeps its weights) and returns retained native memory.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Optimizer.Dispose();
+        _heap.Dispose();
+    }
 }
 
 /// <summary>The training loss was NaN or infinite; the trainer turns it into its own message.</summary>

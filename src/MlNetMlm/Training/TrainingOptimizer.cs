@@ -10,13 +10,16 @@ namespace MlNetMlm.Training;
 /// LayerNorm weights), stepped over flat buffers: at construction every parameter of a group becomes a
 /// view into one contiguous tensor, and so do its gradient and its two moment estimates. A step is
 /// then a handful of element-wise operations per group instead of per parameter (about 100 for
-/// distilroberta), with no temporary tensors, and clipping takes one norm over the flat gradients.
+/// distilroberta), and clipping takes one norm over the flat gradients.
 /// TorchSharp's <see cref="AdamW"/> object still holds the options and the per-parameter state (as
 /// views), so <c>optimizer.bin</c> keeps TorchSharp's format and older checkpoints resume.
 /// </summary>
 internal sealed class TrainingOptimizer : IDisposable
 {
     private readonly Group[] _groups;
+
+    /// <summary>Whether CPU groups take the fused pass (<see cref="FusedAdamW"/>); off only in tests comparing the two paths.</summary>
+    internal static bool UseFusedCpuStep { get; set; } = true;
 
     /// <summary>TorchSharp's optimizer object: options, step counts and moments (for checkpoints).</summary>
     public AdamW Optimizer { get; }
@@ -62,22 +65,20 @@ internal sealed class TrainingOptimizer : IDisposable
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        if (maxGradNorm > 0) ClipGradients(maxGradNorm);
+        double scale = maxGradNorm > 0 ? ClipScale(maxGradNorm) : 1.0;
         foreach (var group in _groups)
         {
             group.Settings.LearningRate = learningRate;
-            group.Step(learningRate);
-            group.Gradients.zero_();
+            group.Step(learningRate, scale);
         }
     }
 
-    /// <summary>Scales all gradients by min(1, max / (‖g‖ + 1e-6)), ‖g‖ the 2-norm over every parameter.</summary>
-    private void ClipGradients(double maxGradNorm)
+    /// <summary>min(1, max / (‖g‖ + 1e-6)), ‖g‖ the 2-norm over every parameter: the factor clipping scales the gradient by.</summary>
+    private double ClipScale(double maxGradNorm)
     {
         double total = stack(_groups.Select(g => g.Gradients.norm()).ToArray()).norm().item<float>();
         double factor = maxGradNorm / (total + 1e-6);
-        if (factor < 1)
-            foreach (var group in _groups) group.Gradients.mul_(factor);
+        return factor < 1 ? factor : 1.0;
     }
 
     public void Dispose()
@@ -127,23 +128,49 @@ internal sealed class TrainingOptimizer : IDisposable
             }
         }
 
-        /// <summary>TorchSharp's AdamW update, element-wise over the whole group at once; leaves the gradient buffer to be zeroed.</summary>
-        public void Step(double lr)
+        /// <summary>
+        /// AdamW's update (as TorchSharp's and PyTorch's) on the gradient times <paramref name="scale"/>, element-wise
+        /// over the whole group, then the gradient buffer is zeroed for the next backward pass. On the CPU one fused
+        /// pass (<see cref="FusedAdamW"/>); elsewhere torch operations, arranged to take few passes: the clipping
+        /// scale enters the moment updates and the bias corrections are folded into the scalars.
+        /// </summary>
+        public void Step(double lr, double scale)
         {
             var o = Settings.Options;
             double beta1 = o.beta1!.Value, beta2 = o.beta2!.Value, eps = o.eps!.Value, decay = o.weight_decay!.Value;
             long step = _states[0].step + 1;                          // every parameter has a gradient buffer, so one count
             foreach (var s in _states) s.step = step;
             double correction1 = 1 - Math.Pow(beta1, step);
-            double correction2 = 1 - Math.Pow(beta2, step);
+            double rootCorrection2 = Math.Sqrt(1 - Math.Pow(beta2, step));
+            // lr/c1 · m / (√v/√c2 + ε) = (lr·√c2/c1) · m / (√v + ε·√c2).
+            double stepSize = lr * rootCorrection2 / correction1, epsilon = eps * rootCorrection2;
+            if (FusedOnCpu)
+            {
+                var scalars = new FusedAdamW.Scalars((float)(1 - lr * decay), (float)beta1, (float)((1 - beta1) * scale),
+                    (float)beta2, (float)((1 - beta2) * scale * scale), (float)epsilon, (float)stepSize);
+                unsafe
+                {
+                    fixed (byte* p = _values.bytes, g = Gradients.bytes, m = _expAvg.bytes, v = _expAvgSq.bytes)
+                        FusedAdamW.Step((float*)p, (float*)g, (float*)m, (float*)v, _values.numel(), scalars);
+                }
+                return;
+            }
             if (decay != 0) _values.mul_(1 - lr * decay);
-            _expAvg.mul_(beta1).add_(Gradients, alpha: 1 - beta1);
-            _expAvgSq.mul_(beta2).addcmul_(Gradients, Gradients, value: 1 - beta2);
-            // The gradient is spent once the moments have it: its buffer holds the denominator (no fourth buffer),
-            // and the caller zeroes it for the next step.
-            var denominator = Gradients.copy_(_expAvgSq).sqrt_().div_(Math.Sqrt(correction2)).add_(eps);
-            _values.addcdiv_(_expAvg, denominator, value: -lr / correction1);
+            if (scale == 1.0) _expAvg.lerp_(Gradients, 1 - beta1);   // m + (1-β1)(g - m): one pass instead of two
+            else _expAvg.mul_(beta1).add_(Gradients, alpha: (1 - beta1) * scale);
+            _expAvgSq.mul_(beta2).addcmul_(Gradients, Gradients, value: (1 - beta2) * scale * scale);
+            // The gradient is spent once the moments have it, so its buffer holds the denominator (no fourth buffer).
+            var denominator = Gradients.copy_(_expAvgSq).sqrt_().add_(epsilon);
+            _values.addcdiv_(_expAvg, denominator, value: -stepSize);
+            Gradients.zero_();
         }
+
+        /// <summary>
+        /// The fused CPU pass applies: float32 buffers in main memory, each addressable as one span (under 2 GiB;
+        /// a larger group takes the torch operations). Tests turn it off to check the two paths agree.
+        /// </summary>
+        private bool FusedOnCpu => UseFusedCpuStep && _values.device_type == DeviceType.CPU && _values.dtype == ScalarType.Float32
+            && _values.numel() * sizeof(float) <= int.MaxValue;
 
         public void Dispose()
         {

@@ -52,6 +52,41 @@ public sealed class FillMaskServerTests
         FillMaskAnswers.AssertSame(firstTwo, two, 1e-4, "top_k 2");
     }
 
+    /// <summary>
+    /// <c>serve --bf16</c>: the service runs the products in bfloat16 (the answers are the model's own bf16 fill-mask,
+    /// not its fp32 one) and the top-1 tokens stay HF's.
+    /// </summary>
+    [TestMethod]
+    public async Task Bf16ServiceAnswersWithTheModelsBf16FillMask()
+    {
+        var cases = Reference("tiny-a");
+        await using var server = await ServingHarness.StartAsync("tiny-a", new FillMaskServiceOptions { Precision = MlNetMlm.Modeling.Precision.BFloat16 });
+        var texts = cases.Select(c => c.Text).ToList();
+        var bf16 = server.Service.Model.FillMask(texts, 5, null, MlNetMlm.Modeling.Precision.BFloat16);
+        var fp32 = server.Service.Model.FillMask(texts, 5, null, MlNetMlm.Modeling.Precision.Float32);
+        double largestShift = 0;
+        foreach (var (i, (text, expected)) in cases.Index())
+        {
+            var (status, json, raw) = await server.AskAsync(ServingHarness.Body(text));
+            Assert.AreEqual(200, status, raw);
+            var masks = json[0].ValueKind == JsonValueKind.Array ? json.EnumerateArray().ToList() : [json];
+            var hfMasks = expected[0].ValueKind == JsonValueKind.Array ? expected.EnumerateArray().ToList() : [expected];
+            for (int m = 0; m < masks.Count; m++)
+            {
+                Assert.AreEqual(hfMasks[m][0].GetProperty("token").GetInt64(), masks[m][0].GetProperty("token").GetInt64(), $"text {i} mask {m}: top-1 as HF");
+                for (int j = 0; j < bf16[i][m].Count; j++)
+                {
+                    double score = masks[m][j].GetProperty("score").GetDouble();
+                    // Relative: a random checkpoint's scores are small (about 1/vocabulary).
+                    Assert.AreEqual(bf16[i][m][j].Score, score, 1e-5 * score, $"text {i} mask {m} rank {j}: the bf16 fill-mask's score");
+                    largestShift = Math.Max(largestShift, Math.Abs(fp32[i][m][j].Score - score) / score);
+                }
+            }
+        }
+        Console.WriteLine($"largest relative difference of a served score from fp32's: {largestShift:E2}");
+        Assert.IsTrue(largestShift > 1e-3, "the served scores are fp32's: the service did not run in bf16");
+    }
+
     [TestMethod]
     public async Task TargetsAreReadAsHuggingFaceSendsThem()
     {

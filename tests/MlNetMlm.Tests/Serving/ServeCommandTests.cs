@@ -17,7 +17,8 @@ public sealed class ServeCommandTests
         string dir = HfReference.CheckpointDir("tiny-a");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         // Each text waits 4 s for batch mates, so the signal surely arrives while the requests are in flight.
-        foreach (var a in new[] { CliRun.CliDll, "serve", "--model", dir, "--port", "0", "--batch-wait-ms", "4000" }) start.ArgumentList.Add(a);
+        // --bf16 rides along: the start line must say the service runs in bf16.
+        foreach (var a in new[] { CliRun.CliDll, "serve", "--model", dir, "--port", "0", "--batch-wait-ms", "4000", "--bf16" }) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var stdout = new StringBuilder();
         var address = new TaskCompletionSource<string>();
@@ -36,6 +37,7 @@ public sealed class ServeCommandTests
             Assert.IsTrue(address.Task.IsCompleted, $"serve printed its address: {stdout} {(process.HasExited ? await stderr : "")}");
             string url = address.Task.Result;
             StringAssert.StartsWith(url, "http://127.0.0.1:", "loopback unless --host says otherwise");
+            StringAssert.Contains(stdout.ToString(), "serving tiny-a in bf16 on ", "--bf16 reaches the service");
 
             using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
             var inFlight = Enumerable.Range(0, 2).Select(i => client.PostAsync("/", new StringContent(JsonSerializer.Serialize(new { inputs = $"Request {i} asks for the <mask>." }), Encoding.UTF8, "application/json"))).ToArray();

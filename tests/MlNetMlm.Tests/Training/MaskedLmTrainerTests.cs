@@ -116,6 +116,7 @@ public sealed class MaskedLmTrainerTests
         interrupted.Progress = new SynchronousProgress<TrainingProgress>(p => { if (!p.IsEvaluation && p.Step == 6) cancel.Cancel(); });
         Assert.ThrowsExactly<OperationCanceledException>(() => ml.MaskedLanguageModeling().Trainer(interrupted).Fit(data));
         Assert.IsTrue(Directory.Exists(Path.Combine(dirB, "checkpoint-6")), "cancelling writes a checkpoint");
+        Assert.IsFalse(MlNetMlm.Interop.NativeHeap.Retaining, "a cancelled run gives back what it held (its native-heap scope among it)");
 
         var resumed = Options(dirB);
         resumed.ResumeFromCheckpoint = "latest";

@@ -14,8 +14,19 @@ namespace MlNetMlm.Tests.Training;
 [TestClass]
 public sealed class TrainingOptimizerTests
 {
+    /// <summary>Both paths of the step: the fused CPU pass and the torch operations other devices take.</summary>
     [TestMethod]
-    public void FlatStepMatchesTorchSharpsAdamWWithClipping()
+    [DataRow(true)]
+    [DataRow(false)]
+    public void FlatStepMatchesTorchSharpsAdamWWithClipping(bool fused)
+    {
+        bool before = TrainingOptimizer.UseFusedCpuStep;
+        TrainingOptimizer.UseFusedCpuStep = fused;
+        try { CompareWithTorchSharpsAdamW(); }
+        finally { TrainingOptimizer.UseFusedCpuStep = before; }
+    }
+
+    private static void CompareWithTorchSharpsAdamW()
     {
         var options = new MaskedLmTrainerOptions
         {

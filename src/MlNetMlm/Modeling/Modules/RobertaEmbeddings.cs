@@ -15,7 +15,7 @@ internal sealed class RobertaEmbeddings : nn.Module<Tensor, Tensor>
     internal readonly Embedding position_embeddings;
     internal readonly Embedding token_type_embeddings;
     internal readonly LayerNorm LayerNorm;
-    internal readonly Dropout dropout;
+    internal readonly ParallelDropout dropout;
 #pragma warning restore IDE1006
 
     private readonly long _paddingIdx;
@@ -28,7 +28,7 @@ internal sealed class RobertaEmbeddings : nn.Module<Tensor, Tensor>
         position_embeddings = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize, padding_idx: config.PadTokenId);
         token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
+        dropout = new ParallelDropout(config.HiddenDropoutProb);
         RegisterComponents();
     }
 

@@ -10,14 +10,14 @@ internal sealed class RobertaOutput : nn.Module<Tensor, Tensor, Tensor>
 #pragma warning disable IDE1006 // names follow the checkpoint keys
     internal readonly Linear dense;
     internal readonly LayerNorm LayerNorm;
-    internal readonly Dropout dropout;
+    internal readonly ParallelDropout dropout;
 #pragma warning restore IDE1006
 
     public RobertaOutput(RobertaConfig config) : base(nameof(RobertaOutput))
     {
         dense = nn.Linear(config.IntermediateSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
+        dropout = new ParallelDropout(config.HiddenDropoutProb);
         RegisterComponents();
     }
 

@@ -11,6 +11,7 @@ internal sealed class RobertaSelfAttention : nn.Module<Tensor, Tensor, Tensor>
     internal readonly Linear query;
     internal readonly Linear key;
     internal readonly Linear value;
+    internal readonly ParallelDropout dropout;
 #pragma warning restore IDE1006
 
     private readonly int _heads;
@@ -25,6 +26,7 @@ internal sealed class RobertaSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         query = nn.Linear(config.HiddenSize, config.HiddenSize);
         key = nn.Linear(config.HiddenSize, config.HiddenSize);
         value = nn.Linear(config.HiddenSize, config.HiddenSize);
+        dropout = new ParallelDropout(config.AttentionProbsDropoutProb);
         RegisterComponents();
     }
 
@@ -39,11 +41,25 @@ internal sealed class RobertaSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         var q = SplitHeads(Autocast.Linear(query, x), b, t);                           // [B, nh, T, hs]
         var k = SplitHeads(Autocast.Linear(key, x), b, t);
         var v = SplitHeads(Autocast.Linear(value, x), b, t);
-        // The fused kernel computes softmax(q·kᵀ/√hs + mask)·v, the same as HF's eager path
-        // (checked against HF's logits in the parity tests); dropout on the probabilities only in training.
-        // In bfloat16 it takes bfloat16 inputs and accumulates the softmax in float32 itself.
-        var context = nn.functional.scaled_dot_product_attention(
-            q, k, v, attn_mask: additiveMask, p: training ? _dropoutProb : 0.0);       // [B, nh, T, hs]
+        Tensor context;                                                                 // [B, nh, T, hs]
+        if (training && _dropoutProb > 0 && hidden.device_type == DeviceType.CPU)
+        {
+            // HF's eager attention, written out: torch's fused CPU kernel does no dropout, and its fallback
+            // recomputes in float32 and draws the mask on one thread (bench/README.md). Products in the
+            // compute dtype; scores, softmax and dropout in float32.
+            var scores = Autocast.Float(matmul(q, k.transpose(-1, -2)));               // [B, nh, T, T]
+            scores.div_(Math.Sqrt(_headSize)).add_(additiveMask);
+            var probs = dropout.forward(scores.softmax(-1));
+            context = matmul(Autocast.Input(probs), v);
+        }
+        else
+        {
+            // The fused kernel computes softmax(q·kᵀ/√hs + mask)·v, the same as HF's eager path (checked against
+            // HF's logits in the parity tests); in bfloat16 it accumulates the softmax in float32 itself.
+            // On a GPU its kernels apply the dropout too.
+            context = nn.functional.scaled_dot_product_attention(
+                q, k, v, attn_mask: additiveMask, p: training ? _dropoutProb : 0.0);
+        }
         var merged = context.transpose(1, 2).reshape(b, t, _heads * _headSize);        // [B, T, H]
         return merged.MoveToOuterDisposeScope();
     }
