@@ -51,7 +51,7 @@ internal sealed class ParallelDropout : nn.Module<Tensor, Tensor>
             fixed (byte* bytes = mask.bytes)
             {
                 var data = (IntPtr)bytes;
-                Parallel.For(0, (n + ChunkSize - 1) / ChunkSize, chunk =>
+                Parallel.For(0, (n + ChunkSize - 1) / ChunkSize, TorchThreads(), chunk =>
                 {
                     var rng = Xoshiro256.ForRow(key, chunk);
                     var values = (float*)data;
@@ -67,4 +67,7 @@ internal sealed class ParallelDropout : nn.Module<Tensor, Tensor>
         }
         return mask;
     }
+
+    /// <summary>As many workers as torch's intra-op threads, so a run limited to fewer threads stays within them.</summary>
+    private static ParallelOptions TorchThreads() => new() { MaxDegreeOfParallelism = Math.Max(1, get_num_threads()) };
 }
