@@ -33,7 +33,7 @@ internal static class FusedAdamW
     {
         long chunks = (count + ChunkSize - 1) / ChunkSize;
         IntPtr p = (IntPtr)parameters, g = (IntPtr)gradients, m = (IntPtr)expAvg, v = (IntPtr)expAvgSq;
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, TorchSharp.torch.get_num_threads()) }, chunk =>
+        Parallel.For(0, chunks, Interop.TorchThreads.ParallelOptions(), chunk =>
         {
             long start = chunk * ChunkSize;
             StepRange((float*)p + start, (float*)g + start, (float*)m + start, (float*)v + start, Math.Min(ChunkSize, count - start), s);

@@ -138,7 +138,7 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
 
         /// <summary>
         /// Frees what the run holds besides the model (optimizer buffers, the epoch's block file, the retained native
-        /// memory), also when training stops with an error or is cancelled. Safe to call twice.
+        /// memory), however training ends: done, stopped by an error or cancelled.
         /// </summary>
         public void Dispose()
         {
@@ -298,9 +298,6 @@ public sealed class MaskedLmTrainer : IEstimator<MaskedLmTransformer>
             _checkpoints.AtEnd();
             _ch.Info($"Training done: {_state.GlobalStep} steps in {_state.TrainSeconds:F1} s ({metrics.TokensPerSecond:F0} tokens/s).");
 
-            _epochBlocks?.Dispose();
-            _epochBlocks = null;
-            _step.Dispose();
             _model.eval();
             return new MaskedLmTransformer(_model, _tokenizer, new FillMaskOptions { TextColumnName = _o.TextColumnName, TopK = _o.TopK, Precision = _o.Precision }, metrics, _device)
             {

@@ -21,6 +21,9 @@ internal sealed class ParallelDropout : nn.Module<Tensor, Tensor>
     /// <param name="p">Probability of zeroing an element, in [0, 1] (checked by <see cref="RobertaConfig.Validate"/>).</param>
     public ParallelDropout(double p) : base(nameof(ParallelDropout)) => _p = p;
 
+    /// <summary>The probability of zeroing an element.</summary>
+    public double Probability => _p;
+
     /// <param name="x">Any shape.</param>
     /// <returns>In training, x · mask (the product's dtype follows type promotion with a float32 mask); otherwise x.</returns>
     public override Tensor forward(Tensor x)
@@ -28,7 +31,7 @@ internal sealed class ParallelDropout : nn.Module<Tensor, Tensor>
         if (!training || _p == 0) return x;
         if (x.device_type != DeviceType.CPU) return nn.functional.dropout(x, _p, training: true);
         using var scope = NewDisposeScope();
-        using var mask = Mask(x.shape, _p);
+        var mask = Mask(x.shape, _p);
         // Multiplying by a float32 mask keeps the scale exact; a bfloat16 product promoted to float32 here
         // is added to the float32 residual next anyway, and attention probabilities are float32 already.
         return x.mul(mask).MoveToOuterDisposeScope();
@@ -51,7 +54,7 @@ internal sealed class ParallelDropout : nn.Module<Tensor, Tensor>
             fixed (byte* bytes = mask.bytes)
             {
                 var data = (IntPtr)bytes;
-                Parallel.For(0, (n + ChunkSize - 1) / ChunkSize, TorchThreads(), chunk =>
+                Parallel.For(0, (n + ChunkSize - 1) / ChunkSize, Interop.TorchThreads.ParallelOptions(), chunk =>
                 {
                     var rng = Xoshiro256.ForRow(key, chunk);
                     var values = (float*)data;
@@ -67,7 +70,4 @@ internal sealed class ParallelDropout : nn.Module<Tensor, Tensor>
         }
         return mask;
     }
-
-    /// <summary>As many workers as torch's intra-op threads, so a run limited to fewer threads stays within them.</summary>
-    private static ParallelOptions TorchThreads() => new() { MaxDegreeOfParallelism = Math.Max(1, get_num_threads()) };
 }

@@ -16,13 +16,11 @@ internal sealed class RobertaSelfAttention : nn.Module<Tensor, Tensor, Tensor>
 
     private readonly int _heads;
     private readonly int _headSize;
-    private readonly double _dropoutProb;
 
     public RobertaSelfAttention(RobertaConfig config) : base(nameof(RobertaSelfAttention))
     {
         _heads = config.NumAttentionHeads;
         _headSize = config.HeadSize;
-        _dropoutProb = config.AttentionProbsDropoutProb;
         query = nn.Linear(config.HiddenSize, config.HiddenSize);
         key = nn.Linear(config.HiddenSize, config.HiddenSize);
         value = nn.Linear(config.HiddenSize, config.HiddenSize);
@@ -42,7 +40,7 @@ internal sealed class RobertaSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         var k = SplitHeads(Autocast.Linear(key, x), b, t);
         var v = SplitHeads(Autocast.Linear(value, x), b, t);
         Tensor context;                                                                 // [B, nh, T, hs]
-        if (training && _dropoutProb > 0 && hidden.device_type == DeviceType.CPU)
+        if (training && dropout.Probability > 0 && hidden.device_type == DeviceType.CPU)
         {
             // HF's eager attention, written out: torch's fused CPU kernel does no dropout, and its fallback
             // recomputes in float32 and draws the mask on one thread (bench/README.md). Products in the
@@ -58,7 +56,7 @@ internal sealed class RobertaSelfAttention : nn.Module<Tensor, Tensor, Tensor>
             // HF's logits in the parity tests); in bfloat16 it accumulates the softmax in float32 itself.
             // On a GPU its kernels apply the dropout too.
             context = nn.functional.scaled_dot_product_attention(
-                q, k, v, attn_mask: additiveMask, p: training ? _dropoutProb : 0.0);
+                q, k, v, attn_mask: additiveMask, p: training ? dropout.Probability : 0.0);
         }
         var merged = context.transpose(1, 2).reshape(b, t, _heads * _headSize);        // [B, T, H]
         return merged.MoveToOuterDisposeScope();
