@@ -85,15 +85,21 @@ def tokenizer_bench(a):
     return rows
 
 
+def prep_side_by_side(a, first, second):
+    """`bench prep` on two data files, one after the other in each round: the two lists of results."""
+    tok_dir = os.path.join(SHARED, 'roberta-base')
+    firsts, seconds = [], []
+    for _ in range(a.rounds):
+        firsts.append(run([CLI, 'bench', 'prep', '--data', rel(first), '--tokenizer', rel(tok_dir), '--json']))
+        seconds.append(run([CLI, 'bench', 'prep', '--data', rel(second), '--tokenizer', rel(tok_dir), '--json']))
+    return firsts, seconds
+
+
 def prep_bench(a):
     src = os.path.join(SHARED, 'corpora', 'sotu-eli5-shaped.jsonl')
     x10 = os.path.join(WORK, 'sotu-eli5-shaped.x10.jsonl')
     prep_bench_corpus(src, x10)
-    tok_dir = os.path.join(SHARED, 'roberta-base')
-    ones, tens = [], []
-    for _ in range(a.rounds):
-        ones.append(run([CLI, 'bench', 'prep', '--data', rel(src), '--tokenizer', rel(tok_dir), '--json']))
-        tens.append(run([CLI, 'bench', 'prep', '--data', rel(x10), '--tokenizer', rel(tok_dir), '--json']))
+    ones, tens = prep_side_by_side(a, src, x10)
     return dict(one=ones, ten=tens,
                 time_ratio=med([t['seconds'] / o['seconds'] for o, t in zip(ones, tens)]),
                 rss_ratio=med([t['peak_rss_bytes'] / o['peak_rss_bytes'] for o, t in zip(ones, tens)]))
@@ -103,11 +109,7 @@ def parquet_bench(a):
     """The same SOTU rows from JSON Lines and from Parquet (zstd pages), side by side in each round."""
     src = os.path.join(SHARED, 'corpora', 'sotu-eli5-shaped.jsonl')
     parquet = os.path.join(SHARED, 'eli5-formats', 'sotu-eli5-shaped.parquet')
-    tok_dir = os.path.join(SHARED, 'roberta-base')
-    ones, pqs = [], []
-    for _ in range(a.rounds):
-        ones.append(run([CLI, 'bench', 'prep', '--data', rel(src), '--tokenizer', rel(tok_dir), '--json']))
-        pqs.append(run([CLI, 'bench', 'prep', '--data', rel(parquet), '--tokenizer', rel(tok_dir), '--json']))
+    ones, pqs = prep_side_by_side(a, src, parquet)
     return dict(one=ones, parquet=pqs,
                 read_ratio=med([q['read_text_chars_per_second'] / o['read_text_chars_per_second'] for o, q in zip(ones, pqs)]),
                 prep_ratio=med([o['seconds'] / q['seconds'] for o, q in zip(ones, pqs)]))
