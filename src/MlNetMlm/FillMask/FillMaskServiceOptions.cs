@@ -35,6 +35,7 @@ public sealed class FillMaskServiceOptions
         if (TopK < 1) throw new ArgumentOutOfRangeException(nameof(TopK), $"TopK must be at least 1 (got {TopK}).");
         if (MaxBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), $"MaxBatchSize must be at least 1 (got {MaxBatchSize}).");
         if (BatchWait < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(BatchWait), $"BatchWait must not be negative (got {BatchWait}).");
+        if (!Enum.IsDefined(Precision)) throw new ArgumentOutOfRangeException(nameof(Precision), $"Precision must be Float32 or BFloat16 (got {(int)Precision}).");
         return (FillMaskServiceOptions)MemberwiseClone();
     }
 }

@@ -78,6 +78,7 @@ public sealed class FillMaskServiceTests
         using var model = Load();
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new FillMaskService(model, new FillMaskServiceOptions { MaxBatchSize = 0 })).Message, "MaxBatchSize must be at least 1");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ServiceCollection().AddMlNetMlmFillMask("x", o => o.TopK = 0)).Message, "TopK must be at least 1");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new FillMaskService(model, new FillMaskServiceOptions { Precision = (MlNetMlm.Modeling.Precision)7 })).Message, "Precision must be Float32 or BFloat16 (got 7)");
         var missing = Path.Combine(Path.GetTempPath(), "no-such-model.zip");
         StringAssert.Contains(Assert.ThrowsExactly<FileNotFoundException>(() => FillMaskService.Load(missing)).Message, "not found");
     }
